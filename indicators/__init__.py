@@ -1,0 +1,1 @@
+"""The living framework: themes, indicators, their revisions, and immutable releases."""

@@ -1,0 +1,17 @@
+"""Domain errors of the living framework. Messages are for people: they say what is wrong."""
+
+
+class FrameworkError(Exception):
+    """Base of the errors below."""
+
+
+class NotFound(FrameworkError):
+    """Something asked for does not exist (unknown framework, release, indicator...)."""
+
+
+class InvalidInput(FrameworkError):
+    """Input that can never be right, whatever the state (malformed version...)."""
+
+
+class Conflict(FrameworkError):
+    """The request does not fit the current state."""

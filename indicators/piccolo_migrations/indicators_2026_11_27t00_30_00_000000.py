@@ -1,0 +1,140 @@
+"""Framework, themes, indicators, revisions and releases, with the triggers that keep
+published rows immutable. Written as SQL so that both engines get the same schema,
+composite unique indexes and triggers (Piccolo's own DDL cannot express them on SQLite)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+ID = "2026-11-27T00:30:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "living framework: tables, unique indexes, immutability triggers"
+
+# Tables are written once for both engines; {pk} and {json} differ.
+TABLES = """
+CREATE TABLE framework (
+    id {pk},
+    slug VARCHAR(100) NOT NULL UNIQUE,
+    language VARCHAR(10) NOT NULL DEFAULT 'fr',
+    title TEXT NOT NULL,
+    title_en TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    description_en TEXT,
+    revision_policy TEXT NOT NULL DEFAULT '',
+    evidence_levels {json} NOT NULL DEFAULT '[]',
+    bibliography {json} NOT NULL DEFAULT '[]',
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE theme (
+    id {pk},
+    framework INTEGER NOT NULL REFERENCES framework (id) ON DELETE RESTRICT,
+    code VARCHAR(20) NOT NULL,
+    title TEXT NOT NULL,
+    title_en TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    description_en TEXT,
+    position INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX theme_code ON theme (framework, code);
+CREATE TABLE indicator (
+    id {pk},
+    framework INTEGER NOT NULL REFERENCES framework (id) ON DELETE RESTRICT,
+    code VARCHAR(20) NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX indicator_code ON indicator (framework, code);
+CREATE TABLE indicator_revision (
+    id {pk},
+    indicator INTEGER NOT NULL REFERENCES indicator (id) ON DELETE RESTRICT,
+    number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    title_en TEXT,
+    statement TEXT NOT NULL,
+    statement_en TEXT,
+    rationale TEXT NOT NULL,
+    rationale_en TEXT,
+    evidence_level VARCHAR(20) NOT NULL,
+    measurement TEXT NOT NULL DEFAULT '',
+    territorial_note TEXT,
+    proposal_id INTEGER,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX indicator_revision_number ON indicator_revision (indicator, number);
+CREATE TABLE framework_release (
+    id {pk},
+    framework INTEGER NOT NULL REFERENCES framework (id) ON DELETE RESTRICT,
+    version VARCHAR(40) NOT NULL,
+    major INTEGER NOT NULL,
+    minor INTEGER NOT NULL,
+    patch INTEGER NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    summary_en TEXT,
+    content_hash VARCHAR(64) NOT NULL,
+    proposal_id INTEGER,
+    published_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX framework_release_version ON framework_release (framework, version);
+CREATE UNIQUE INDEX framework_release_order ON framework_release (framework, major, minor, patch);
+CREATE TABLE release_entry (
+    id {pk},
+    release INTEGER NOT NULL REFERENCES framework_release (id) ON DELETE RESTRICT,
+    indicator INTEGER NOT NULL REFERENCES indicator (id) ON DELETE RESTRICT,
+    revision INTEGER NOT NULL REFERENCES indicator_revision (id) ON DELETE RESTRICT,
+    theme INTEGER NOT NULL REFERENCES theme (id) ON DELETE RESTRICT,
+    position INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX release_entry_indicator ON release_entry (release, indicator);
+CREATE INDEX release_entry_revision ON release_entry (revision)
+"""
+
+# Everything a release is made of, or points at, is immutable once written.
+IMMUTABLE_TABLES = ("theme", "indicator", "indicator_revision", "framework_release", "release_entry")
+
+SQLITE_TRIGGER = """
+CREATE TRIGGER {table}_refuse_{action} BEFORE {action} ON {table}
+BEGIN SELECT RAISE(ABORT, 'published rows of {table} are immutable'); END
+"""
+
+POSTGRES_FUNCTION = """
+CREATE FUNCTION refuse_published_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'published rows of % are immutable', TG_TABLE_NAME
+        USING ERRCODE = 'restrict_violation';
+END
+$$
+"""
+
+POSTGRES_TRIGGER = """
+CREATE TRIGGER {table}_refuse_change BEFORE UPDATE OR DELETE ON {table}
+FOR EACH ROW EXECUTE FUNCTION refuse_published_change()
+"""
+
+
+def statements(engine_type: str) -> list[str]:
+    postgres = engine_type == "postgres"
+    tables = TABLES.format(
+        pk="SERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY",
+        json="JSON",
+    )
+    result = [sql.strip() for sql in tables.split(";")]
+    if postgres:
+        result.append(POSTGRES_FUNCTION.strip())
+        result += [POSTGRES_TRIGGER.format(table=t).strip() for t in IMMUTABLE_TABLES]
+    else:
+        result += [
+            SQLITE_TRIGGER.format(table=t, action=action).strip()
+            for t in IMMUTABLE_TABLES
+            for action in ("UPDATE", "DELETE")
+        ]
+    return result
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="indicators", description=DESCRIPTION)
+
+    async def create_schema():
+        engine = engine_finder()
+        for sql in statements(engine.engine_type):
+            await engine.run_ddl(sql)
+
+    manager.add_raw(create_schema)
+    return manager

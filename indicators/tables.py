@@ -1,0 +1,101 @@
+"""Tables of the living framework. Published rows are immutable (see the migrations' triggers)."""
+
+from piccolo.columns import (
+    JSON,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+def _restrict(table: type[Table] | str) -> ForeignKey:
+    # Anything a release points at must never disappear with its parent.
+    return ForeignKey(references=table, null=False, on_delete=OnDelete.restrict)
+
+
+class Framework(Table, tablename="framework"):
+    id = Serial(primary_key=True)
+    slug = Varchar(length=100, unique=True)
+    language = Varchar(length=10, default="fr")
+    title = Text()
+    title_en = Text(null=True, default=None)
+    description = Text(default="")
+    description_en = Text(null=True, default=None)
+    revision_policy = Text(default="")
+    # Labels and definitions of evidence levels, and the bibliography, as given by the starter file.
+    evidence_levels = JSON(default="[]")
+    bibliography = JSON(default="[]")
+    created_at = Timestamptz()
+
+
+class Theme(Table, tablename="theme"):
+    id = Serial(primary_key=True)
+    framework = _restrict(Framework)
+    code = Varchar(length=20)
+    title = Text()
+    title_en = Text(null=True, default=None)
+    description = Text(default="")
+    description_en = Text(null=True, default=None)
+    position = Integer()
+
+
+class Indicator(Table, tablename="indicator"):
+    """The stable identity of an indicator: its code is never reused."""
+
+    id = Serial(primary_key=True)
+    framework = _restrict(Framework)
+    code = Varchar(length=20)
+    created_at = Timestamptz()
+
+
+class IndicatorRevision(Table, tablename="indicator_revision"):
+    """One immutable text of one indicator."""
+
+    id = Serial(primary_key=True)
+    indicator = _restrict(Indicator)
+    number = Integer()
+    title = Text()
+    title_en = Text(null=True, default=None)
+    statement = Text()
+    statement_en = Text(null=True, default=None)
+    rationale = Text()
+    rationale_en = Text(null=True, default=None)
+    evidence_level = Varchar(length=20)
+    measurement = Text(default="")
+    territorial_note = Text(null=True, default=None)
+    # The proposal that made this revision (None for the starter content). A plain
+    # number: indicators know nothing of proposals.
+    proposal_id = Integer(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class Release(Table, tablename="framework_release"):
+    """One immutable, numbered snapshot of a whole framework."""
+
+    id = Serial(primary_key=True)
+    framework = _restrict(Framework)
+    version = Varchar(length=40)
+    major = Integer()
+    minor = Integer()
+    patch = Integer()
+    summary = Text(default="")
+    summary_en = Text(null=True, default=None)
+    content_hash = Varchar(length=64)
+    proposal_id = Integer(null=True, default=None)
+    published_at = Timestamptz()
+
+
+class ReleaseEntry(Table, tablename="release_entry"):
+    """Which revision of an indicator a release holds, in which theme and at which place."""
+
+    id = Serial(primary_key=True)
+    release = _restrict(Release)
+    indicator = _restrict(Indicator)
+    revision = _restrict(IndicatorRevision)
+    theme = _restrict(Theme)
+    position = Integer()

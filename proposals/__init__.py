@@ -1,0 +1,1 @@
+"""The co-design loop: proposals, comments, votes, working groups and decisions."""

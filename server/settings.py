@@ -1,0 +1,75 @@
+"""Settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///referentiel.db"
+
+
+class SettingsError(ValueError):
+    """A setting in the environment cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    # How long a worker trusts its idea of the current release before asking the
+    # database again: releases published by another worker show up within it.
+    latest_ttl_seconds: float = 1.0
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        return sqlite_path(self.database_url)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        url = env.get("REFERENTIEL_DATABASE_URL") or DEFAULT_DATABASE_URL
+        check_database_url(url)
+        secret = env.get("REFERENTIEL_SECRET_KEY") or development_secret(url)
+        return cls(
+            database_url=url,
+            secret_key=secret,
+            latest_ttl_seconds=float(env.get("REFERENTIEL_LATEST_TTL", "1.0")),
+        )
+
+
+def check_database_url(url: str) -> None:
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        if not url.startswith("sqlite:///") or url == "sqlite:///":
+            raise SettingsError(
+                f"REFERENTIEL_DATABASE_URL {url!r}: write sqlite:///path/to/file.db"
+            )
+    elif scheme not in ("postgresql", "postgres"):
+        raise SettingsError(
+            f"REFERENTIEL_DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are supported"
+        )
+
+
+def sqlite_path(url: str) -> Path:
+    # sqlite:///relative.db -> relative.db ; sqlite:////abs/path.db -> /abs/path.db
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def development_secret(database_url: str) -> str:
+    """A secret kept in a file beside the database (or the working directory), never in the repo."""
+    folder = sqlite_path(database_url).parent if database_url.startswith("sqlite:") else Path(".")
+    path = folder / ".referentiel-secret-key.secret"
+    if path.exists():
+        return path.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret
