@@ -135,9 +135,23 @@ async def load_release(framework: FrameworkInfo, summary: ReleaseSummary) -> Rel
 
 async def entry_rows(release_id: int) -> list[dict]:
     """The entries of a release, each with its theme and revision, in reading order."""
+    return await _entries_query().where(ReleaseEntry.release == release_id)
+
+
+async def entry_rows_by_release(framework: FrameworkInfo) -> dict[int, list[dict]]:
+    """The entries of every release of a framework, by release id, in one query."""
+    rows = await _entries_query().where(ReleaseEntry.release.framework == framework.id)
+    by_release: dict[int, list[dict]] = {}
+    for row in rows:
+        by_release.setdefault(row["release_id"], []).append(row)
+    return by_release
+
+
+def _entries_query():
     entry = ReleaseEntry
     return (
-        await entry.select(
+        entry.select(
+            entry.release.as_alias("release_id"),
             entry.theme.as_alias("theme_id"),
             entry.indicator.as_alias("indicator_id"),
             entry.revision.as_alias("revision_id"),
@@ -151,7 +165,6 @@ async def entry_rows(release_id: int) -> list[dict]:
                 for name in ("code", "title", "title_en", "description", "description_en", "position")
             ),
         )
-        .where(entry.release == release_id)
         .order_by(entry.theme.position, entry.position)
     )
 

@@ -22,6 +22,8 @@ class Settings:
     # How long a worker trusts its idea of the current release before asking the
     # database again: releases published by another worker show up within it.
     latest_ttl_seconds: float = 1.0
+    # The framework shown on the home page.
+    default_framework: str = "qualite-mentorat"
 
     @property
     def is_sqlite(self) -> bool:
@@ -41,6 +43,7 @@ class Settings:
             database_url=url,
             secret_key=secret,
             latest_ttl_seconds=float(env.get("REFERENTIEL_LATEST_TTL", "1.0")),
+            default_framework=env.get("REFERENTIEL_DEFAULT_FRAMEWORK", "qualite-mentorat"),
         )
 
 

@@ -1,0 +1,39 @@
+"""A release as a file: JSON (the API's shape), CSV or Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from indicators.content import Release
+from indicators.exports import release_csv, release_markdown
+from indicators.queries import FrameworkInfo
+from indicators.serialize import release_json
+
+
+def _json(framework: FrameworkInfo, release: Release, base: str) -> str:
+    return json.dumps(release_json(release, base), ensure_ascii=False, indent=2) + "\n"
+
+
+def _csv(framework: FrameworkInfo, release: Release, base: str) -> str:
+    return release_csv(release)
+
+
+def _markdown(framework: FrameworkInfo, release: Release, base: str) -> str:
+    labels = {level["id"]: level.get(f"label_{framework.language}", level["id"]) for level in framework.evidence_levels}
+    return release_markdown(release, framework.title, labels)
+
+
+DOWNLOADS: dict[str, tuple[str, Callable[[FrameworkInfo, Release, str], str]]] = {
+    "json": ("application/json", _json),
+    "csv": ("text/csv; charset=utf-8", _csv),
+    "md": ("text/markdown; charset=utf-8", _markdown),
+}
+
+
+def split_download(version: str) -> tuple[str, str | None]:
+    """'1.2.0.csv' -> ('1.2.0', 'csv'); '1.2.0' -> ('1.2.0', None)."""
+    stem, _, suffix = version.rpartition(".")
+    if stem and suffix in DOWNLOADS:
+        return stem, suffix
+    return version, None

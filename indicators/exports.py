@@ -1,0 +1,117 @@
+"""Downloadable forms of a release: CSV for spreadsheets, Markdown for reading and archiving."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+
+from indicators.content import Release, ReleasedIndicator, ReleasedTheme
+
+CSV_HEADER = (
+    "theme_code",
+    "theme_title",
+    "code",
+    "revision",
+    "title",
+    "statement",
+    "rationale",
+    "evidence_level",
+    "measurement",
+    "territorial_note",
+    "title_en",
+    "statement_en",
+    "rationale_en",
+)
+
+# Spreadsheets run a cell starting with one of these as a formula (CSV/formula injection, see OWASP).
+# Texts come from contributors, so such cells get a leading quote, which spreadsheets show as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def release_csv(release: Release) -> str:
+    """One row per indicator, in reading order, under a header row (RFC 4180, CRLF line ends)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for theme in release.themes:
+        for indicator in theme.indicators:
+            writer.writerow([defuse(cell) for cell in _csv_row(theme, indicator)])
+    return buffer.getvalue()
+
+
+def _csv_row(theme: ReleasedTheme, indicator: ReleasedIndicator) -> list[str | int | None]:
+    text = indicator.text
+    return [
+        theme.code,
+        theme.title,
+        indicator.code,
+        indicator.revision,
+        text.title,
+        text.statement,
+        text.rationale,
+        text.evidence_level,
+        text.measurement,
+        text.territorial_note,
+        text.title_en,
+        text.statement_en,
+        text.rationale_en,
+    ]
+
+
+def defuse(cell: str | int | None) -> str | int:
+    if cell is None:
+        return ""
+    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
+        return "'" + cell
+    return cell
+
+
+def release_markdown(
+    release: Release, framework_title: str, evidence_labels: Mapping[str, str] | None = None
+) -> str:
+    """The whole release as one Markdown document, in French (the framework's language).
+
+    `evidence_labels` maps evidence level ids to their labels; unknown ids are shown as they are.
+    """
+    labels = evidence_labels or {}
+    blocks = [f"# {framework_title}", *_release_header(release)]
+    for theme in release.themes:
+        blocks.extend(_theme_blocks(theme))
+        for indicator in theme.indicators:
+            blocks.extend(_indicator_blocks(indicator, labels))
+    return "\n\n".join(block for block in blocks if block) + "\n"
+
+
+def _release_header(release: Release) -> Iterator[str]:
+    yield "\n".join(
+        (
+            f"- Version : {release.version}",
+            f"- Publiée le : {release.published_at.date().isoformat()}",
+            f"- Empreinte du contenu (SHA-256) : `{release.content_hash}`",
+        )
+    )
+    if release.summary.strip():
+        yield release.summary.strip()
+
+
+def _theme_blocks(theme: ReleasedTheme) -> Iterator[str]:
+    yield f"## {theme.code} — {theme.title}"
+    if theme.description.strip():
+        yield theme.description.strip()
+
+
+def _indicator_blocks(indicator: ReleasedIndicator, evidence_labels: Mapping[str, str]) -> Iterator[str]:
+    text = indicator.text
+    yield f"### {indicator.code} — {text.title}"
+    yield text.statement.strip()
+    yield "**Pourquoi**"
+    yield text.rationale.strip()
+    yield f"**Niveau de preuve** : {evidence_labels.get(text.evidence_level, text.evidence_level)}"
+    if text.measurement.strip():
+        yield "**Mesure**"
+        yield text.measurement.strip()
+    if text.territorial_note and text.territorial_note.strip():
+        yield "**Adaptation territoriale**"
+        yield text.territorial_note.strip()
+    yield f"*Révision {indicator.revision}*"

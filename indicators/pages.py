@@ -1,0 +1,198 @@
+"""HTML pages of the living framework. Thin: resolve, render once, serve bytes."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.params import Parameter
+from litestar.response import Redirect
+
+from indicators import urls
+from indicators.compare import compare_releases
+from indicators.downloads import DOWNLOADS, split_download
+from indicators.errors import NotFound
+from indicators.queries import indicator_history, list_releases
+from server.requests import language_of, site_base
+from server.responses import HTML, REVALIDATE, Body, respond
+from server.templating import render
+
+PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}
+
+
+def _page(request: Request, body: Body, language: str) -> Response:
+    return respond(request, body, REVALIDATE, {**PAGE_HEADERS, "Content-Language": language})
+
+
+@get("/", name="home")
+async def home(request: Request, state: State) -> Response:
+    return await _release_page(request, state, state.settings.default_framework, "latest")
+
+
+@get("/frameworks/{slug:str}", name="framework")
+async def framework_page(request: Request, state: State, slug: str) -> Response:
+    return await _release_page(request, state, slug, "latest")
+
+
+@get("/frameworks/{slug:str}/releases/{version:str}", name="release")
+async def release_page(request: Request, state: State, slug: str, version: str) -> Response:
+    version, fmt = split_download(version)
+    if fmt is not None:
+        return await _download(request, state, slug, version, fmt)
+    return await _release_page(request, state, slug, version)
+
+
+async def _release_page(request: Request, state: State, slug: str, version: str) -> Response:
+    language = language_of(request)
+    framework, release, current = await state.releases.release(slug, version)
+
+    async def produce() -> Body:
+        page = render(
+            "indicators/release.html", language, framework=framework, release=release, current=current
+        )
+        return Body.of(page, HTML)
+
+    body = await state.bodies.get(("release", slug, release.version, current, language), produce)
+    return _page(request, body, language)
+
+
+async def _download(request: Request, state: State, slug: str, version: str, fmt: str) -> Response:
+    framework, release, _current = await state.releases.release(slug, version)
+    base = site_base(request)
+    media_type, make = DOWNLOADS[fmt]
+
+    async def produce() -> Body:
+        return Body.of(make(framework, release, base), media_type)
+
+    body = await state.bodies.get(("download", base, slug, release.version, fmt), produce)
+    filename = f"{slug}-{release.version}.{fmt}"
+    # A numbered release never changes; 'latest' does.
+    cache = "public, max-age=31536000, immutable" if version == release.version else REVALIDATE
+    return respond(request, body, cache, {"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@get("/frameworks/{slug:str}/releases", name="releases")
+async def releases_page(request: Request, state: State, slug: str) -> Response:
+    language = language_of(request)
+    framework, current = await state.releases.framework(slug)
+
+    async def produce() -> Body:
+        releases = await list_releases(framework)
+        page = render(
+            "indicators/releases.html", language, framework=framework, releases=releases, current=current
+        )
+        return Body.of(page, HTML)
+
+    body = await state.bodies.get(("releases", slug, current, language), produce)
+    return _page(request, body, language)
+
+
+@get("/frameworks/{slug:str}/releases/{version:str}/indicators/{code:str}", name="indicator")
+async def indicator_page(request: Request, state: State, slug: str, version: str, code: str) -> Response:
+    return await _indicator_page(request, state, slug, version, code)
+
+
+async def _indicator_page(request: Request, state: State, slug: str, version: str, code: str) -> Response:
+    language = language_of(request)
+    framework, release, current = await state.releases.release(slug, version)
+    placed = release.indicators().get(code)
+    if placed is None:
+        raise NotFound(f"The release {release.version} of {slug!r} has no indicator {code!r}.")
+    theme, indicator = placed
+
+    async def produce() -> Body:
+        history = [h for h in await indicator_history(framework, code) if h.number <= indicator.revision]
+        page = render(
+            "indicators/indicator.html",
+            language,
+            framework=framework,
+            release=release,
+            current=current,
+            theme=theme,
+            indicator=indicator,
+            code=code,
+            history=history,
+        )
+        return Body.of(page, HTML)
+
+    body = await state.bodies.get(("indicator", slug, release.version, current, code, language), produce)
+    return _page(request, body, language)
+
+
+@get("/frameworks/{slug:str}/indicators/{code:str}", name="current_indicator")
+async def current_indicator_page(request: Request, state: State, slug: str, code: str) -> Response:
+    framework, release, current = await state.releases.release(slug, "latest")
+    if code in release.indicators():
+        return await _indicator_page(request, state, slug, current, code)
+    # Not in the current release: a retired indicator keeps its page and its history.
+    history = await indicator_history(framework, code)
+    language = language_of(request)
+    page = render(
+        "indicators/retired.html", language, framework=framework, current=current, code=code, history=history
+    )
+    return Response(page, media_type=HTML, headers=PAGE_HEADERS)
+
+
+@get("/frameworks/{slug:str}/compare", name="compare_form")
+async def compare_form(
+    slug: str,
+    before: str = Parameter(query="from", default="latest", max_length=40),
+    after: str = Parameter(query="to", default="latest", max_length=40),
+) -> Redirect:
+    """The releases page's form asks for two versions; the comparison has a permanent address."""
+    return Redirect(urls.compare_path(slug, before, after), status_code=303)
+
+
+@get("/frameworks/{slug:str}/compare/{spec:str}", name="compare")
+async def compare_page(request: Request, state: State, slug: str, spec: str) -> Response:
+    before_version, separator, after_version = spec.partition("...")
+    if not separator:
+        raise NotFound(f"{spec!r} is not a comparison: write FROM...TO, e.g. 1.0.0...latest.")
+    language = language_of(request)
+    framework, before, current = await state.releases.release(slug, before_version)
+    _framework, after, _current = await state.releases.release(slug, after_version)
+
+    async def produce() -> Body:
+        comparison = compare_releases(before, after)
+        page = render(
+            "indicators/compare.html",
+            language,
+            framework=framework,
+            before=before,
+            after=after,
+            current=current,
+            comparison=comparison,
+        )
+        return Body.of(page, HTML)
+
+    key = ("compare", slug, before.version, after.version, current, language)
+    body = await state.bodies.get(key, produce)
+    return _page(request, body, language)
+
+
+@get("/frameworks/{slug:str}/releases.atom", name="feed")
+async def feed(request: Request, state: State, slug: str) -> Response:
+    framework, current = await state.releases.framework(slug)
+    base = site_base(request)
+
+    async def produce() -> Body:
+        releases = await list_releases(framework)
+        xml = render(
+            "indicators/releases.atom", framework.language, framework=framework, releases=releases, base=base
+        )
+        return Body.of(xml, "application/atom+xml; charset=utf-8")
+
+    body = await state.bodies.get(("feed", base, slug, current), produce)
+    return respond(request, body, REVALIDATE)
+
+
+PAGE_HANDLERS = [
+    home,
+    framework_page,
+    release_page,
+    releases_page,
+    indicator_page,
+    current_indicator_page,
+    compare_form,
+    compare_page,
+    feed,
+]

@@ -1,0 +1,64 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from piccolo.engine import engine_finder
+
+import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
+from indicators.api import api_router
+from indicators.errors import FrameworkError
+from indicators.pages import PAGE_HANDLERS
+from indicators.release_cache import ReleaseCache
+from server.errors import EXCEPTION_HANDLERS
+from server.responses import BodyCache
+from server.security import security_headers_middleware
+from server.settings import Settings
+from server.site import healthz, switch_language
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = engine_finder()
+
+    async def open_database() -> None:
+        # The pool belongs to the event loop that serves requests (one per worker).
+        if engine.engine_type == "postgres":
+            await engine.start_connection_pool()
+
+    async def close_database() -> None:
+        if engine.engine_type == "postgres":
+            await engine.close_connection_pool()
+
+    return Litestar(
+        route_handlers=[
+            *PAGE_HANDLERS,
+            api_router,
+            healthz,
+            switch_language,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        on_startup=[open_database],
+        on_shutdown=[close_database],
+        state=State(
+            {
+                "settings": settings,
+                "releases": ReleaseCache(settings.latest_ttl_seconds),
+                "bodies": BodyCache(),
+            }
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[security_headers_middleware],
+        openapi_config=OpenAPIConfig(title="Référentiel vivant API", version="1", path="/schema"),
+        logging_config=LoggingConfig(
+            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 409, FrameworkError}
+        ),
+    )

@@ -1,0 +1,109 @@
+"""The `referentiel` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
+from indicators.downloads import DOWNLOADS
+from indicators.errors import FrameworkError
+from indicators.release_cache import ReleaseCache
+from indicators.verification import check_release_hashes
+from server.bootstrap import bootstrap, migrate
+from server.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.command(settings, args)
+    except (SettingsError, FrameworkError) as error:
+        print(f"referentiel: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="referentiel", description="Référentiel vivant")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="migrate, load the starter framework if empty, and serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(command=_serve)
+
+    commands.add_parser("migrate", help="apply pending migrations").set_defaults(command=_migrate)
+
+    export = commands.add_parser("export", help="write a release to standard output")
+    export.add_argument("slug")
+    export.add_argument("--release", default="latest", help="a version such as 1.0.0, or latest")
+    export.add_argument("--format", choices=sorted(DOWNLOADS), default="json")
+    export.set_defaults(command=_export)
+
+    verify = commands.add_parser("verify", help="recompute the content hash of every release")
+    verify.set_defaults(command=_verify)
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    # Migrate once, before the workers start: workers migrating together would race.
+    release = asyncio.run(bootstrap(settings, verbose=True))
+    if release is not None:
+        print(f"Loaded the starter framework as release {release.version}.", file=sys.stderr)
+    print(f"Serving on http://{args.host}:{args.port}/ with {args.workers} worker(s).", file=sys.stderr)
+    Granian(
+        "server.app:create_app",
+        factory=True,
+        address=args.host,
+        port=args.port,
+        workers=args.workers,
+        interface=Interfaces.ASGI,
+    ).serve()
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(migrate(settings, verbose=True))
+    return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    async def run() -> str:
+        await migrate(settings)
+        framework, release, _current = await ReleaseCache(latest_ttl=0).release(args.slug, args.release)
+        _media_type, make = DOWNLOADS[args.format]
+        return make(framework, release, "")
+
+    sys.stdout.write(asyncio.run(run()))
+    return 0
+
+
+def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    async def run() -> int:
+        await migrate(settings)
+        checked = failed = 0
+        async for check in check_release_hashes():
+            checked += 1
+            if check.ok:
+                print(f"ok        {check.framework} {check.version}  {check.stored}", file=sys.stderr)
+            else:
+                failed += 1
+                print(
+                    f"MISMATCH  {check.framework} {check.version}: stored {check.stored}, "
+                    f"content hashes to {check.computed}",
+                    file=sys.stderr,
+                )
+        print(f"{checked} release(s) checked, {failed} mismatch(es).", file=sys.stderr)
+        return 1 if failed else 0
+
+    return asyncio.run(run())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

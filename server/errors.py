@@ -1,0 +1,49 @@
+"""Errors as people and programs expect them: JSON with a `detail` under /api, a page elsewhere."""
+
+from __future__ import annotations
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException
+
+from indicators.errors import Conflict, FrameworkError, InvalidInput, NotFound
+from server.requests import language_of
+from server.templating import render
+
+STATUS_OF: dict[type[FrameworkError], int] = {NotFound: 404, InvalidInput: 400, Conflict: 409}
+
+
+def error_response(request: Request, status: int, detail: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return Response({"status_code": status, "detail": detail}, status_code=status)
+    language = language_of(request)
+    page = render("errors/error.html", language, status=status, detail=detail, request_path=request.url.path)
+    return Response(page, status_code=status, media_type="text/html; charset=utf-8")
+
+
+def domain_error(request: Request, exc: FrameworkError) -> Response:
+    status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
+    return error_response(request, status, str(exc))
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    detail = exc.detail
+    if isinstance(exc, NotFoundException) and detail in ("", "Not Found"):
+        # The page translates its own default message; the API speaks English.
+        detail = "There is nothing at this address." if request.url.path.startswith("/api/") else ""
+    response = error_response(request, exc.status_code, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def unexpected_error(request: Request, exc: Exception) -> Response:
+    # Litestar's logging config logs it with its traceback (log_exceptions="always").
+    detail = "Something went wrong on our side; it has been logged."
+    return error_response(request, 500, detail if request.url.path.startswith("/api/") else "")
+
+
+EXCEPTION_HANDLERS = {
+    FrameworkError: domain_error,
+    HTTPException: http_error,
+    Exception: unexpected_error,
+}

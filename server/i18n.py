@@ -1,0 +1,70 @@
+"""Languages of the interface: French by default, English available.
+
+Interface strings are gettext messages written in English and translated in
+locales/<lang>/LC_MESSAGES/messages.po, read at start-up (no compilation step).
+"""
+
+from __future__ import annotations
+
+import gettext
+from contextvars import ContextVar
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+LANGUAGE_COOKIE = "lang"
+
+current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    po_file = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not po_file.exists():
+        return gettext.NullTranslations()
+    with po_file.open("rb") as file:
+        catalog = read_po(file, locale=language)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def gettext_(message: str) -> str:
+    return translations(current_language.get()).gettext(message)
+
+
+def ngettext_(singular: str, plural: str, n: int) -> str:
+    return translations(current_language.get()).ngettext(singular, plural, n)
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> str:
+    """The language a visitor chose (cookie), else the first we have in Accept-Language, else French."""
+    if cookie in LANGUAGES:
+        return cookie
+    for language, _quality in sorted(_parse_accept(accept_language or ""), key=lambda p: -p[1]):
+        primary = language.split("-")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return DEFAULT_LANGUAGE
+
+
+def _parse_accept(header: str) -> list[tuple[str, float]]:
+    result = []
+    for part in header.split(",")[:20]:
+        language, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if language:
+            result.append((language, quality))
+    return result

@@ -1,0 +1,69 @@
+"""Rendered-once bodies and conditional responses.
+
+Published releases never change, so what is made of them (pages, JSON, exports) is
+rendered once per worker and served as bytes, with an ETag answering If-None-Match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+
+from litestar import Request, Response
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Body:
+    content: bytes
+    media_type: str
+    etag: str
+
+    @classmethod
+    def of(cls, content: str | bytes, media_type: str, etag: str | None = None) -> Body:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        return cls(data, media_type, f'"{etag or hashlib.sha256(data).hexdigest()[:32]}"')
+
+
+class BodyCache:
+    """A bounded cache of rendered bodies (least recently used go first)."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._bodies: OrderedDict[Hashable, Body] = OrderedDict()
+
+    async def get(self, key: Hashable, produce: Callable[[], Awaitable[Body]]) -> Body:
+        body = self._bodies.get(key)
+        if body is not None:
+            self._bodies.move_to_end(key)
+            return body
+        body = await produce()
+        self._bodies[key] = body
+        if len(self._bodies) > self.max_entries:
+            self._bodies.popitem(last=False)
+        return body
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+def respond(
+    request: Request,
+    body: Body,
+    cache_control: str,
+    headers: dict[str, str] | None = None,
+) -> Response[bytes]:
+    all_headers = {"ETag": body.etag, "Cache-Control": cache_control, **(headers or {})}
+    if _matches(request.headers.get("if-none-match"), body.etag):
+        return Response(content=b"", status_code=304, headers=all_headers)
+    return Response(content=body.content, media_type=body.media_type, headers=all_headers)

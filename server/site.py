@@ -1,0 +1,31 @@
+"""Site-wide routes: health check and language switch."""
+
+from __future__ import annotations
+
+from litestar import MediaType, get
+from litestar.params import Parameter
+from litestar.response import Redirect
+
+from indicators.errors import NotFound
+from server.i18n import LANGUAGE_COOKIE, LANGUAGES
+from server.requests import local_path
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@get("/healthz", media_type=MediaType.TEXT, sync_to_thread=False, include_in_schema=False)
+def healthz() -> str:
+    return "ok"
+
+
+@get("/language/{code:str}", sync_to_thread=False, include_in_schema=False)
+def switch_language(
+    code: str, target: str | None = Parameter(query="next", default=None, max_length=2000)
+) -> Redirect:
+    if code not in LANGUAGES:
+        raise NotFound(f"The interface is available in {', '.join(LANGUAGES)}, not in {code!r}.")
+    response = Redirect(local_path(target), status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE, code, max_age=ONE_YEAR, httponly=True, samesite="lax", secure=False
+    )
+    return response
