@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint bench
+.PHONY: serve test lint bench messages
 
 $(BIN)/referentiel: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +23,9 @@ lint: $(BIN)/referentiel
 
 bench: $(BIN)/referentiel
 	$(BIN)/python bench/run.py
+
+# Extract interface strings from the templates and merge them into the French catalogue.
+# pybabel never scans dot folders such as .venv; new strings arrive untranslated (or fuzzy) in messages.po.
+messages: $(BIN)/referentiel
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap --project="Référentiel vivant" .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -l fr --no-wrap

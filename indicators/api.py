@@ -6,6 +6,7 @@ import json
 
 from litestar import Request, Response, Router, get
 from litestar.datastructures import State
+from litestar.params import FromPath
 
 from indicators.compare import compare_releases
 from indicators.errors import NotFound
@@ -28,7 +29,7 @@ async def frameworks(request: Request) -> list[dict]:
 
 
 @get("/frameworks/{slug:str}/releases", summary="Releases of a framework, newest first")
-async def releases(request: Request, state: State, slug: str) -> list[dict]:
+async def releases(request: Request, state: State, slug: FromPath[str]) -> list[dict]:
     framework, _current = await state.releases.framework(slug)
     base = site_base(request)
     return [release_summary_json(slug, release, base) for release in await list_releases(framework)]
@@ -38,7 +39,9 @@ async def releases(request: Request, state: State, slug: str) -> list[dict]:
     "/frameworks/{slug:str}/releases/{version:str}",
     summary="A whole release ('latest' = current); ETag = content hash",
 )
-async def release(request: Request, state: State, slug: str, version: str) -> Response[bytes]:
+async def release(
+    request: Request, state: State, slug: FromPath[str], version: FromPath[str]
+) -> Response[bytes]:
     _framework, content, _current = await state.releases.release(slug, version)
     base = site_base(request)
 
@@ -51,7 +54,7 @@ async def release(request: Request, state: State, slug: str, version: str) -> Re
 
 
 @get("/frameworks/{slug:str}/compare/{spec:str}", summary="What changed between two releases")
-async def compare(request: Request, state: State, slug: str, spec: str) -> dict:
+async def compare(request: Request, state: State, slug: FromPath[str], spec: FromPath[str]) -> dict:
     before_version, separator, after_version = spec.partition("...")
     if not separator:
         raise NotFound(f"{spec!r} is not a comparison: write FROM...TO, e.g. 1.0.0...latest.")
@@ -61,7 +64,7 @@ async def compare(request: Request, state: State, slug: str, spec: str) -> dict:
 
 
 @get("/frameworks/{slug:str}/indicators/{code:str}/revisions", summary="Every revision of an indicator")
-async def revisions(request: Request, state: State, slug: str, code: str) -> list[dict]:
+async def revisions(request: Request, state: State, slug: FromPath[str], code: FromPath[str]) -> list[dict]:
     framework, _current = await state.releases.framework(slug)
     base = site_base(request)
     return [revision_json(slug, code, item, base) for item in await indicator_history(framework, code)]

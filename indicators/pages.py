@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, Response, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
 from indicators import urls
@@ -29,12 +31,14 @@ async def home(request: Request, state: State) -> Response:
 
 
 @get("/frameworks/{slug:str}", name="framework")
-async def framework_page(request: Request, state: State, slug: str) -> Response:
+async def framework_page(request: Request, state: State, slug: FromPath[str]) -> Response:
     return await _release_page(request, state, slug, "latest")
 
 
 @get("/frameworks/{slug:str}/releases/{version:str}", name="release")
-async def release_page(request: Request, state: State, slug: str, version: str) -> Response:
+async def release_page(
+    request: Request, state: State, slug: FromPath[str], version: FromPath[str]
+) -> Response:
     version, fmt = split_download(version)
     if fmt is not None:
         return await _download(request, state, slug, version, fmt)
@@ -71,7 +75,7 @@ async def _download(request: Request, state: State, slug: str, version: str, fmt
 
 
 @get("/frameworks/{slug:str}/releases", name="releases")
-async def releases_page(request: Request, state: State, slug: str) -> Response:
+async def releases_page(request: Request, state: State, slug: FromPath[str]) -> Response:
     language = language_of(request)
     framework, current = await state.releases.framework(slug)
 
@@ -87,7 +91,9 @@ async def releases_page(request: Request, state: State, slug: str) -> Response:
 
 
 @get("/frameworks/{slug:str}/releases/{version:str}/indicators/{code:str}", name="indicator")
-async def indicator_page(request: Request, state: State, slug: str, version: str, code: str) -> Response:
+async def indicator_page(
+    request: Request, state: State, slug: FromPath[str], version: FromPath[str], code: FromPath[str]
+) -> Response:
     return await _indicator_page(request, state, slug, version, code)
 
 
@@ -119,7 +125,9 @@ async def _indicator_page(request: Request, state: State, slug: str, version: st
 
 
 @get("/frameworks/{slug:str}/indicators/{code:str}", name="current_indicator")
-async def current_indicator_page(request: Request, state: State, slug: str, code: str) -> Response:
+async def current_indicator_page(
+    request: Request, state: State, slug: FromPath[str], code: FromPath[str]
+) -> Response:
     framework, release, current = await state.releases.release(slug, "latest")
     if code in release.indicators():
         return await _indicator_page(request, state, slug, current, code)
@@ -134,16 +142,16 @@ async def current_indicator_page(request: Request, state: State, slug: str, code
 
 @get("/frameworks/{slug:str}/compare", name="compare_form")
 async def compare_form(
-    slug: str,
-    before: str = Parameter(query="from", default="latest", max_length=40),
-    after: str = Parameter(query="to", default="latest", max_length=40),
+    slug: FromPath[str],
+    before: Annotated[str, QueryParameter(name="from", max_length=40)] = "latest",
+    after: Annotated[str, QueryParameter(name="to", max_length=40)] = "latest",
 ) -> Redirect:
     """The releases page's form asks for two versions; the comparison has a permanent address."""
     return Redirect(urls.compare_path(slug, before, after), status_code=303)
 
 
 @get("/frameworks/{slug:str}/compare/{spec:str}", name="compare")
-async def compare_page(request: Request, state: State, slug: str, spec: str) -> Response:
+async def compare_page(request: Request, state: State, slug: FromPath[str], spec: FromPath[str]) -> Response:
     before_version, separator, after_version = spec.partition("...")
     if not separator:
         raise NotFound(f"{spec!r} is not a comparison: write FROM...TO, e.g. 1.0.0...latest.")
@@ -170,7 +178,7 @@ async def compare_page(request: Request, state: State, slug: str, spec: str) -> 
 
 
 @get("/frameworks/{slug:str}/releases.atom", name="feed")
-async def feed(request: Request, state: State, slug: str) -> Response:
+async def feed(request: Request, state: State, slug: FromPath[str]) -> Response:
     framework, current = await state.releases.framework(slug)
     base = site_base(request)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import MediaType, get
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
 from indicators.errors import NotFound
@@ -20,12 +22,10 @@ def healthz() -> str:
 
 @get("/language/{code:str}", sync_to_thread=False, include_in_schema=False)
 def switch_language(
-    code: str, target: str | None = Parameter(query="next", default=None, max_length=2000)
+    code: FromPath[str], target: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None
 ) -> Redirect:
     if code not in LANGUAGES:
         raise NotFound(f"The interface is available in {', '.join(LANGUAGES)}, not in {code!r}.")
     response = Redirect(local_path(target), status_code=303)
-    response.set_cookie(
-        LANGUAGE_COOKIE, code, max_age=ONE_YEAR, httponly=True, samesite="lax", secure=False
-    )
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, httponly=True, samesite="lax", secure=False)
     return response

@@ -1,0 +1,86 @@
+"""Test set-up. The environment is set before anything of ours is imported (Piccolo reads
+it once): SQLite in a temporary file by default, PostgreSQL when
+REFERENTIEL_TEST_DATABASE_URL is set. Each test starts from the starter framework."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="referentiel-tests-"))
+DATABASE_URL = os.environ.get("REFERENTIEL_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+os.environ["REFERENTIEL_DATABASE_URL"] = DATABASE_URL
+os.environ["REFERENTIEL_SECRET_KEY"] = "test-secret-key-not-for-production"
+os.environ["REFERENTIEL_LATEST_TTL"] = "0"
+os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+from piccolo.apps.migrations.tables import Migration  # noqa: E402
+from piccolo.conf.apps import Finder  # noqa: E402
+from piccolo.engine import engine_finder  # noqa: E402
+
+from indicators.starter import load_starter_if_empty  # noqa: E402
+from server.app import create_app  # noqa: E402
+from server.bootstrap import bootstrap  # noqa: E402
+from server.settings import Settings  # noqa: E402
+
+ON_POSTGRES = DATABASE_URL.startswith("postgres")
+TEMPLATE = _TMP / "template.db"
+
+
+def sqlite_file() -> Path:
+    return Settings.from_env().sqlite_path
+
+
+def app_tables() -> list[str]:
+    return [table._meta.tablename for table in Finder().get_table_classes() if table is not Migration]
+
+
+@pytest.fixture(scope="session")
+async def migrated_database() -> AsyncIterator[None]:
+    """Migrate an empty database once, load the starter, and keep a copy to start each test from."""
+    engine = engine_finder()
+    if ON_POSTGRES:
+        await engine.run_ddl("DROP SCHEMA public CASCADE")
+        await engine.run_ddl("CREATE SCHEMA public")
+    await bootstrap(Settings.from_env())
+    if not ON_POSTGRES:
+        with sqlite3.connect(sqlite_file()) as source, sqlite3.connect(TEMPLATE) as target:
+            source.backup(target)
+    yield
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
+@pytest.fixture
+async def db(migrated_database: None) -> None:
+    """A database holding the starter framework (release 1.0.0) and nothing else."""
+    if ON_POSTGRES:
+        tables = ", ".join(app_tables())
+        await engine_finder().run_ddl(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await load_starter_if_empty()
+    else:
+        path = sqlite_file()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(TEMPLATE, path)
+
+
+@pytest.fixture
+async def client(db: None) -> AsyncIterator[httpx.AsyncClient]:
+    """The app, started as a server starts it, reached in-process on the test's own event loop."""
+    app = create_app()
+    # The hooks, not app.lifespan(): its task group cannot span a fixture's setup and teardown.
+    for hook in app.on_startup:
+        await hook()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+    finally:
+        for hook in app.on_shutdown:
+            await hook()
