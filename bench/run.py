@@ -102,8 +102,14 @@ def to_ms(value: str) -> float:
 
 
 def run_wrk(url: str, args: argparse.Namespace) -> dict[str, float | int | str]:
-    command = ["wrk", f"--threads={args.threads}", f"--connections={args.connections}",
-               f"--duration={args.duration}s", "--latency", url]
+    command = [
+        "wrk",
+        f"--threads={args.threads}",
+        f"--connections={args.connections}",
+        f"--duration={args.duration}s",
+        "--latency",
+        url,
+    ]
     timeout = args.duration + 60
     out = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=True).stdout
     rps = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
@@ -114,10 +120,14 @@ def run_wrk(url: str, args: argparse.Namespace) -> dict[str, float | int | str]:
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:\s+(.*)", out)
     total = re.search(r"(\d+) requests in", out)
-    return {"rps": float(rps.group(1)), "p50_ms": to_ms(p50.group(1)), "p99_ms": to_ms(p99.group(1)),
-            "requests": int(total.group(1)) if total else 0,
-            "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
-            "socket_errors": errors.group(1).strip() if errors else ""}
+    return {
+        "rps": float(rps.group(1)),
+        "p50_ms": to_ms(p50.group(1)),
+        "p99_ms": to_ms(p99.group(1)),
+        "requests": int(total.group(1)) if total else 0,
+        "non_2xx_3xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
 
 
 def print_table(results: dict[str, dict[str, float | int | str]]) -> None:
@@ -125,9 +135,11 @@ def print_table(results: dict[str, dict[str, float | int | str]]) -> None:
     width = max(len(path) for path in results)
     print(f"\n{'URL':<{width}}  {'req/s':>10}  {'p50 ms':>8}  {'p99 ms':>8}  {'ratio':>6}  non-2xx")
     for path, r in results.items():
-        print(f"{path:<{width}}  {r['rps']:>10.1f}  {r['p50_ms']:>8.2f}  {r['p99_ms']:>8.2f}  "
-              f"{float(r['rps']) / base_rps:>6.3f}  {r['non_2xx_3xx']}"
-              + (f"  (socket errors: {r['socket_errors']})" if r["socket_errors"] else ""))
+        print(
+            f"{path:<{width}}  {r['rps']:>10.1f}  {r['p50_ms']:>8.2f}  {r['p99_ms']:>8.2f}  "
+            f"{float(r['rps']) / base_rps:>6.3f}  {r['non_2xx_3xx']}"
+            + (f"  (socket errors: {r['socket_errors']})" if r["socket_errors"] else "")
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,14 +155,26 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, REFERENTIEL_DATABASE_URL=args.database_url or f"sqlite:///{folder / 'bench.db'}")
     env.setdefault("REFERENTIEL_SECRET_KEY", "bench-not-a-secret")
     referentiel = VENV_BIN / "referentiel"
-    command = [str(referentiel) if referentiel.exists() else "referentiel", "serve",
-               "--host", HOST, "--port", str(port), "--workers", str(args.workers)]
-    print(f"bench: {base} workers={args.workers} threads={args.threads} connections={args.connections} "
-          f"duration={args.duration}s, log {log}", file=sys.stderr)
+    command = [
+        str(referentiel) if referentiel.exists() else "referentiel",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(args.workers),
+    ]
+    print(
+        f"bench: {base} workers={args.workers} threads={args.threads} connections={args.connections} "
+        f"duration={args.duration}s, log {log}",
+        file=sys.stderr,
+    )
     failed = True
     with log.open("wb") as log_file:
-        server = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env,
-                                  cwd=folder, start_new_session=True)
+        server = subprocess.Popen(
+            command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=folder, start_new_session=True
+        )
         try:
             wait_healthy(base, server, log)
             results: dict[str, dict[str, float | int | str]] = {}
@@ -168,8 +192,11 @@ def main(argv: list[str] | None = None) -> int:
             stop(server)
             if failed or args.keep:
                 print(f"bench: kept {folder}", file=sys.stderr)
-    problems = [line for line in log.read_text(errors="replace").splitlines()
-                if re.search(r"Traceback|ERROR|Exception", line)]
+    problems = [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if re.search(r"Traceback|ERROR|Exception", line)
+    ]
     if problems:
         print(f"bench: {len(problems)} suspicious line(s) in the server log, e.g.:", file=sys.stderr)
         print("\n".join(problems[:5]), file=sys.stderr)

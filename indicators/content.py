@@ -66,9 +66,7 @@ class Release:
         return {i.code: (t, i) for t in self.themes for i in t.indicators}
 
 
-def canonical_form(
-    framework: str, version: str, summary: str, themes: tuple[ReleasedTheme, ...]
-) -> dict:
+def canonical_form(framework: str, version: str, summary: str, themes: tuple[ReleasedTheme, ...]) -> dict:
     return {
         "framework": framework,
         "version": version,
@@ -81,8 +79,7 @@ def canonical_form(
                 "description": theme.description,
                 "description_en": theme.description_en,
                 "indicators": [
-                    {"code": i.code, "revision": i.revision, **asdict(i.text)}
-                    for i in theme.indicators
+                    {"code": i.code, "revision": i.revision, **asdict(i.text)} for i in theme.indicators
                 ],
             }
             for theme in themes

@@ -20,7 +20,10 @@ def _csv(framework: FrameworkInfo, release: Release, base: str) -> str:
 
 
 def _markdown(framework: FrameworkInfo, release: Release, base: str) -> str:
-    labels = {level["id"]: level.get(f"label_{framework.language}", level["id"]) for level in framework.evidence_levels}
+    labels = {
+        level["id"]: level.get(f"label_{framework.language}", level["id"])
+        for level in framework.evidence_levels
+    }
     return release_markdown(release, framework.title, labels)
 
 

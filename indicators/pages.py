@@ -22,7 +22,7 @@ PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}
 
 
 def _page(request: Request, body: Body, language: str) -> Response:
-    return respond(request, body, REVALIDATE, {**PAGE_HEADERS, "Content-Language": language})
+    return respond(request, body, REVALIDATE, {**PAGE_HEADERS, "Content-Language": language}, language)
 
 
 @get("/", name="home")

@@ -8,8 +8,8 @@ framework serialises publications; on SQLite the IMMEDIATE transaction does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 
 from piccolo.query.functions.aggregate import Max
 
@@ -29,7 +29,7 @@ from indicators.tables import Release as ReleaseRow
 from indicators.versions import Bump, Version, parse_version
 
 
-class ChangeKind(str, Enum):
+class ChangeKind(StrEnum):
     add = "add"
     amend = "amend"
     retire = "retire"
@@ -59,7 +59,7 @@ async def publish_release(
             await ReleaseRow.raw("SELECT pg_advisory_xact_lock({})", framework.id)
         latest = await _latest(framework)
         rows = await entry_rows(latest.id) if latest else []
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         rows = await _apply(framework, rows, changes, now)
         previous = parse_version(latest.version) if latest else Version(0, 0, 0)
         version = previous.bump(bump)
@@ -120,7 +120,9 @@ async def _apply(
     current = {row["code"]: row for row in rows}
     await _check_changes(framework, current, themes, changes)
     new_ids = await _create_indicators(framework, [c.code for c in changes if c.kind is ChangeKind.add], now)
-    next_numbers = await _next_revision_numbers([current[c.code]["indicator_id"] for c in changes if c.kind is ChangeKind.amend])
+    next_numbers = await _next_revision_numbers(
+        [current[c.code]["indicator_id"] for c in changes if c.kind is ChangeKind.amend]
+    )
     for change in changes:
         if change.kind is ChangeKind.retire:
             del current[change.code]
@@ -136,7 +138,9 @@ async def _apply(
             row["position"] = 1 + max(
                 (r["position"] for r in current.values() if r["theme_id"] == theme["id"]), default=0
             )
-        row.update(revision_id=None, revised_at=now, **{name: getattr(change.text, name) for name in TEXT_FIELDS})
+        row.update(
+            revision_id=None, revised_at=now, **{name: getattr(change.text, name) for name in TEXT_FIELDS}
+        )
         current[change.code] = row
     return sorted(current.values(), key=lambda r: (r["theme_position"], r["position"]))
 
@@ -170,9 +174,7 @@ async def _create_indicators(framework: FrameworkInfo, codes: list[str], now: da
         (Indicator.framework == framework.id) & Indicator.code.is_in(codes)
     )
     if used:
-        raise Conflict(
-            f"The code {used[0]['code']!r} is already taken: indicator codes are never reused."
-        )
+        raise Conflict(f"The code {used[0]['code']!r} is already taken: indicator codes are never reused.")
     indicators = [Indicator(framework=framework.id, code=code, created_at=now) for code in codes]
     await Indicator.insert(*indicators)
     return {indicator.code: indicator.id for indicator in indicators}
@@ -203,5 +205,5 @@ async def _write_revisions(rows: list[dict], proposal_id: int | None, now: datet
     ]
     if revisions:
         await IndicatorRevision.insert(*revisions)
-    for row, revision in zip(pending, revisions):
+    for row, revision in zip(pending, revisions, strict=False):
         row["revision_id"] = revision.id

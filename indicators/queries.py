@@ -149,24 +149,21 @@ async def entry_rows_by_release(framework: FrameworkInfo) -> dict[int, list[dict
 
 def _entries_query():
     entry = ReleaseEntry
-    return (
-        entry.select(
-            entry.release.as_alias("release_id"),
-            entry.theme.as_alias("theme_id"),
-            entry.indicator.as_alias("indicator_id"),
-            entry.revision.as_alias("revision_id"),
-            entry.position,
-            entry.indicator.code.as_alias("code"),
-            entry.revision.number.as_alias("revision"),
-            entry.revision.created_at.as_alias("revised_at"),
-            *(getattr(entry.revision, name).as_alias(name) for name in TEXT_FIELDS),
-            *(
-                getattr(entry.theme, name).as_alias(f"theme_{name}")
-                for name in ("code", "title", "title_en", "description", "description_en", "position")
-            ),
-        )
-        .order_by(entry.theme.position, entry.position)
-    )
+    return entry.select(
+        entry.release.as_alias("release_id"),
+        entry.theme.as_alias("theme_id"),
+        entry.indicator.as_alias("indicator_id"),
+        entry.revision.as_alias("revision_id"),
+        entry.position,
+        entry.indicator.code.as_alias("code"),
+        entry.revision.number.as_alias("revision"),
+        entry.revision.created_at.as_alias("revised_at"),
+        *(getattr(entry.revision, name).as_alias(name) for name in TEXT_FIELDS),
+        *(
+            getattr(entry.theme, name).as_alias(f"theme_{name}")
+            for name in ("code", "title", "title_en", "description", "description_en", "position")
+        ),
+    ).order_by(entry.theme.position, entry.position)
 
 
 def group_into_themes(rows: list[dict]) -> tuple[ReleasedTheme, ...]:
@@ -196,8 +193,7 @@ def group_into_themes(rows: list[dict]) -> tuple[ReleasedTheme, ...]:
             )
         )
     return tuple(
-        ReleasedTheme(**{**theme.__dict__, "indicators": tuple(indicators[theme.code])})
-        for theme in themes
+        ReleasedTheme(**{**theme.__dict__, "indicators": tuple(indicators[theme.code])}) for theme in themes
     )
 
 

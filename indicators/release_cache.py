@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 
 from indicators.content import Release
+from indicators.errors import InvalidInput, NotFound
 from indicators.queries import (
     FrameworkInfo,
     ReleaseSummary,
@@ -20,7 +21,6 @@ from indicators.queries import (
     get_framework,
     load_release,
 )
-from indicators.errors import InvalidInput, NotFound
 from indicators.versions import LATEST, parse_version
 
 MAX_RELEASES = 512
@@ -31,16 +31,22 @@ class ReleaseCache:
         self.latest_ttl = latest_ttl
         self.clock = clock
         self._frameworks: dict[str, tuple[float, FrameworkInfo, str]] = {}
+        self._refreshing: set[str] = set()
         self._summaries: dict[tuple[str, str], ReleaseSummary] = {}
         self._releases: dict[tuple[str, str], Release] = {}
 
     async def framework(self, slug: str) -> tuple[FrameworkInfo, str]:
         """The framework and its current version."""
         cached = self._frameworks.get(slug)
-        if cached is not None and self.clock() - cached[0] < self.latest_ttl:
+        if cached is not None and (self.clock() - cached[0] < self.latest_ttl or slug in self._refreshing):
+            # Fresh, or another request is refreshing it: no herd of identical queries.
             return cached[1], cached[2]
-        framework = await get_framework(slug)
-        current = await current_version(framework)
+        self._refreshing.add(slug)
+        try:
+            framework = await get_framework(slug)
+            current = await current_version(framework)
+        finally:
+            self._refreshing.discard(slug)
         self._frameworks[slug] = (self.clock(), framework, current)
         return framework, current
 

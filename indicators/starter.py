@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -61,7 +61,7 @@ async def load_document(document: dict) -> ReleaseSummary:
         revision_policy=meta.get("revision_policy_fr", ""),
         evidence_levels=meta.get("evidence_levels", []),
         bibliography=document.get("references", []),
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
     )
     await Framework.insert(framework)
     await Theme.insert(
@@ -83,9 +83,7 @@ async def load_document(document: dict) -> ReleaseSummary:
         for theme in document["themes"]
         for item in theme["indicators"]
     ]
-    release = await publish_release(
-        framework.slug, changes, Bump.major, STARTER_SUMMARY, STARTER_SUMMARY_EN
-    )
+    release = await publish_release(framework.slug, changes, Bump.major, STARTER_SUMMARY, STARTER_SUMMARY_EN)
     if release.version != meta.get("version", release.version):
         raise ValueError(f"the starter file says {meta['version']}, its first release is {release.version}")
     return release

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import NamedTuple
 
 from indicators.errors import InvalidInput
@@ -12,7 +12,7 @@ LATEST = "latest"
 _VERSION = re.compile(r"(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})")
 
 
-class Bump(str, Enum):
+class Bump(StrEnum):
     major = "major"
     minor = "minor"
     patch = "patch"

@@ -17,6 +17,7 @@ from indicators.errors import FrameworkError
 from indicators.pages import PAGE_HANDLERS
 from indicators.release_cache import ReleaseCache
 from server.errors import EXCEPTION_HANDLERS
+from server.published_cache import PublishedCache, published_cache_middleware
 from server.responses import BodyCache
 from server.security import security_headers_middleware
 from server.settings import Settings
@@ -28,6 +29,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = engine_finder()
+    published = PublishedCache(settings.latest_ttl_seconds)
 
     async def open_database() -> None:
         # The pool belongs to the event loop that serves requests (one per worker).
@@ -53,10 +55,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "releases": ReleaseCache(settings.latest_ttl_seconds),
                 "bodies": BodyCache(),
+                "published": published,
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[security_headers_middleware],
+        middleware=[security_headers_middleware, published_cache_middleware(published)],
         openapi_config=OpenAPIConfig(title="Référentiel vivant API", version="1", path="/schema"),
         logging_config=LoggingConfig(
             log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 409, FrameworkError}

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from litestar import Request, Response
 
+from server.published_cache import ANY_LANGUAGE
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 HTML = "text/html; charset=utf-8"
@@ -62,8 +64,22 @@ def respond(
     body: Body,
     cache_control: str,
     headers: dict[str, str] | None = None,
+    language: str = ANY_LANGUAGE,
 ) -> Response[bytes]:
+    """A response for published content; also kept for the middleware to answer next time."""
     all_headers = {"ETag": body.etag, "Cache-Control": cache_control, **(headers or {})}
+    request.app.state.published.store(
+        request.scope,
+        language,
+        body.content,
+        body.etag,
+        {
+            "Content-Type": body.media_type,
+            "Content-Length": str(len(body.content)),
+            **all_headers,
+        },
+        immutable=cache_control == IMMUTABLE,
+    )
     if _matches(request.headers.get("if-none-match"), body.etag):
         return Response(content=b"", status_code=304, headers=all_headers)
     return Response(content=body.content, media_type=body.media_type, headers=all_headers)

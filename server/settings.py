@@ -51,9 +51,7 @@ def check_database_url(url: str) -> None:
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
         if not url.startswith("sqlite:///") or url == "sqlite:///":
-            raise SettingsError(
-                f"REFERENTIEL_DATABASE_URL {url!r}: write sqlite:///path/to/file.db"
-            )
+            raise SettingsError(f"REFERENTIEL_DATABASE_URL {url!r}: write sqlite:///path/to/file.db")
     elif scheme not in ("postgresql", "postgres"):
         raise SettingsError(
             f"REFERENTIEL_DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are supported"

@@ -140,7 +140,7 @@ async def test_bad_changes_publish_nothing(change: Change, error: type[Exception
 
 async def test_unknown_and_malformed_releases():
     framework = await get_framework(SLUG)
-    with pytest.raises(NotFound, match="no release 9.9.9"):
+    with pytest.raises(NotFound, match=r"no release 9\.9\.9"):
         await find_release(framework, "9.9.9")
     with pytest.raises(InvalidInput, match="not a release number"):
         await find_release(framework, "../1.0")

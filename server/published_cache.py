@@ -1,0 +1,121 @@
+"""Rendered pages of published releases, answered before any handler runs.
+
+A release never changes once published, so the bytes made from it can be sent again
+as they are. Handlers put what they render here; the middleware answers the next
+identical GET from memory (with If-None-Match). What depends on which release is
+current (home page, 'latest', notices on older releases) is kept `latest_ttl` seconds,
+after which one request goes through the handler again and refreshes it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from server.i18n import LANGUAGE_COOKIE, negotiate
+
+ANY_LANGUAGE = "*"
+Key = tuple[bytes, str, str]  # host, path, language (or ANY_LANGUAGE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes
+    expires: float | None  # None: never (a numbered release's JSON or download)
+
+
+class PublishedCache:
+    def __init__(
+        self, ttl: float, clock: Callable[[], float] = time.monotonic, max_entries: int = 4096
+    ) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Key, Entry] = OrderedDict()
+
+    def store(
+        self,
+        scope: Scope,
+        language: str,
+        body: bytes,
+        etag: str,
+        headers: dict[str, str],
+        immutable: bool,
+    ) -> None:
+        if scope["method"] != "GET" or scope["query_string"]:
+            return
+        raw_headers = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+        expires = None if immutable else self.clock() + self.ttl
+        key = (_host(scope), scope["path"], language)
+        self._entries[key] = Entry(raw_headers, body, etag.encode(), expires)
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def lookup(self, scope: Scope) -> Entry | None:
+        host, path = _host(scope), scope["path"]
+        entry = self._entries.get((host, path, ANY_LANGUAGE))
+        if entry is None:
+            cookie, accept = _language_headers(scope)
+            entry = self._entries.get((host, path, negotiate(cookie, accept)))
+        if entry is None or (entry.expires is not None and entry.expires < self.clock()):
+            return None
+        return entry
+
+    def forget_current(self) -> None:
+        """After a publication in this worker: drop whatever depended on the current release."""
+        for key in [key for key, entry in self._entries.items() if entry.expires is not None]:
+            del self._entries[key]
+
+
+def published_cache_middleware(cache: PublishedCache) -> Callable[[ASGIApp], ASGIApp]:
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            entry = cache.lookup(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
+            if entry is None:
+                await app(scope, receive, send)
+                return
+            if _not_modified(scope, entry.etag):
+                await send({"type": "http.response.start", "status": 304, "headers": entry.headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
+            await send({"type": "http.response.body", "body": entry.body})
+
+        return middleware
+
+    return factory
+
+
+def _host(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return value
+    return b""
+
+
+def _language_headers(scope: Scope) -> tuple[str | None, str | None]:
+    cookie = accept = None
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, val = part.strip().partition("=")
+                if key == LANGUAGE_COOKIE:
+                    cookie = val
+        elif name == b"accept-language":
+            accept = value.decode("latin-1")
+    return cookie, accept
+
+
+def _not_modified(scope: Scope, etag: bytes) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            tags = {tag.strip().removeprefix(b"W/") for tag in value.split(b",")}
+            return etag in tags or b"*" in tags
+    return False
