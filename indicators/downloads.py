@@ -29,8 +29,8 @@ def _markdown(framework: FrameworkInfo, release: Release, base: str) -> str:
 
 DOWNLOADS: dict[str, tuple[str, Callable[[FrameworkInfo, Release, str], str]]] = {
     "json": ("application/json", _json),
-    "csv": ("text/csv; charset=utf-8", _csv),
-    "md": ("text/markdown; charset=utf-8", _markdown),
+    "csv": ("text/csv", _csv),
+    "md": ("text/markdown", _markdown),
 }
 
 

@@ -19,7 +19,7 @@ from indicators.release_cache import ReleaseCache
 from server.errors import EXCEPTION_HANDLERS
 from server.published_cache import PublishedCache, published_cache_middleware
 from server.responses import BodyCache
-from server.security import security_headers_middleware
+from server.security import add_security_headers
 from server.settings import Settings
 from server.site import healthz, switch_language
 
@@ -59,7 +59,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[security_headers_middleware, published_cache_middleware(published)],
+        middleware=[published_cache_middleware(published)],
+        before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(title="Référentiel vivant API", version="1", path="/schema"),
         logging_config=LoggingConfig(
             log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 409, FrameworkError}

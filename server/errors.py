@@ -17,7 +17,7 @@ def error_response(request: Request, status: int, detail: str) -> Response:
         return Response({"status_code": status, "detail": detail}, status_code=status)
     language = language_of(request)
     page = render("errors/error.html", language, status=status, detail=detail, request_path=request.url.path)
-    return Response(page, status_code=status, media_type="text/html; charset=utf-8")
+    return Response(page, status_code=status, media_type="text/html")
 
 
 def domain_error(request: Request, exc: FrameworkError) -> Response:

@@ -17,7 +17,7 @@ from server.published_cache import ANY_LANGUAGE
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-HTML = "text/html; charset=utf-8"
+HTML = "text/html"  # Litestar adds "; charset=utf-8" to every text/* type
 JSON = "application/json"
 
 
@@ -52,6 +52,11 @@ class BodyCache:
         return body
 
 
+def content_type(media_type: str) -> str:
+    """The Content-Type header Litestar sends for a media type."""
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
 def _matches(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
@@ -74,7 +79,7 @@ def respond(
         body.content,
         body.etag,
         {
-            "Content-Type": body.media_type,
+            "Content-Type": content_type(body.media_type),
             "Content-Length": str(len(body.content)),
             **all_headers,
         },

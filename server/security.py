@@ -1,8 +1,8 @@
-"""Security headers on every response, as a plain ASGI middleware (cheap on hot paths)."""
+"""Security headers on every response."""
 
 from __future__ import annotations
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -20,17 +20,7 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: it sees every response, unrouted 404s included (middleware does not)."""
+    if message["type"] == "http.response.start":
+        message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
