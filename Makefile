@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint bench messages
+.PHONY: serve test test-postgres lint bench messages
 
 $(BIN)/referentiel: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ serve: $(BIN)/referentiel
 test: $(BIN)/referentiel
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The same suite against PostgreSQL (CI sets this address; any empty database will do).
+test-postgres: $(BIN)/referentiel
+	REFERENTIEL_TEST_DATABASE_URL=$${REFERENTIEL_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/pytest
 
 lint: $(BIN)/referentiel
 	$(BIN)/ruff check .
