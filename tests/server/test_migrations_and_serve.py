@@ -46,12 +46,18 @@ async def schema_of(database_url: str) -> tuple[set[str], int]:
     """Table names and the number of immutability triggers."""
     if database_url.startswith("sqlite"):
         with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
-            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            triggers = connection.execute("SELECT count(*) FROM sqlite_master WHERE type='trigger'").fetchone()[0]
+            tables = {
+                row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            triggers = connection.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type='trigger'"
+            ).fetchone()[0]
         return tables, triggers
     connection = await asyncpg.connect(database_url)
     try:
-        tables = {r[0] for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")}
+        tables = {
+            r[0] for r in await connection.fetch("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+        }
         triggers = await connection.fetchval(
             "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '%refuse%' AND NOT tgisinternal"
         )
