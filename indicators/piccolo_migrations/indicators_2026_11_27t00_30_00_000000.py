@@ -5,11 +5,17 @@ composite unique indexes and triggers (Piccolo's own DDL cannot express them on 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
+from indicators.sql_schema import (
+    POSTGRES_REFUSE_FUNCTION,
+    refuse_changes,
+    run_statements,
+    table_statements,
+)
+
 ID = "2026-11-27T00:30:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "living framework: tables, unique indexes, immutability triggers"
 
-# Tables are written once for both engines; {pk} and {json} differ.
 TABLES = """
 CREATE TABLE framework (
     id {pk},
@@ -20,8 +26,8 @@ CREATE TABLE framework (
     description TEXT NOT NULL DEFAULT '',
     description_en TEXT,
     revision_policy TEXT NOT NULL DEFAULT '',
-    evidence_levels {json} NOT NULL DEFAULT '[]',
-    bibliography {json} NOT NULL DEFAULT '[]',
+    evidence_levels JSON NOT NULL DEFAULT '[]',
+    bibliography JSON NOT NULL DEFAULT '[]',
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE TABLE theme (
@@ -89,42 +95,13 @@ CREATE INDEX release_entry_revision ON release_entry (revision)
 # Everything a release is made of, or points at, is immutable once written.
 IMMUTABLE_TABLES = ("theme", "indicator", "indicator_revision", "framework_release", "release_entry")
 
-SQLITE_TRIGGER = """
-CREATE TRIGGER {table}_refuse_{action} BEFORE {action} ON {table}
-BEGIN SELECT RAISE(ABORT, 'published rows of {table} are immutable'); END
-"""
-
-POSTGRES_FUNCTION = """
-CREATE FUNCTION refuse_published_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'published rows of % are immutable', TG_TABLE_NAME
-        USING ERRCODE = 'restrict_violation';
-END
-$$
-"""
-
-POSTGRES_TRIGGER = """
-CREATE TRIGGER {table}_refuse_change BEFORE UPDATE OR DELETE ON {table}
-FOR EACH ROW EXECUTE FUNCTION refuse_published_change()
-"""
-
 
 def statements(engine_type: str) -> list[str]:
-    postgres = engine_type == "postgres"
-    tables = TABLES.format(
-        pk="SERIAL PRIMARY KEY" if postgres else "INTEGER PRIMARY KEY",
-        json="JSON",
-    )
-    result = [sql.strip() for sql in tables.split(";")]
-    if postgres:
-        result.append(POSTGRES_FUNCTION.strip())
-        result += [POSTGRES_TRIGGER.format(table=t).strip() for t in IMMUTABLE_TABLES]
-    else:
-        result += [
-            SQLITE_TRIGGER.format(table=t, action=action).strip()
-            for t in IMMUTABLE_TABLES
-            for action in ("UPDATE", "DELETE")
-        ]
+    result = table_statements(TABLES, engine_type)
+    if engine_type == "postgres":
+        result.append(POSTGRES_REFUSE_FUNCTION.strip())
+    for table in IMMUTABLE_TABLES:
+        result += refuse_changes(table, f"published rows of {table} are immutable", engine_type)
     return result
 
 
@@ -132,9 +109,7 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="indicators", description=DESCRIPTION)
 
     async def create_schema():
-        engine = engine_finder()
-        for sql in statements(engine.engine_type):
-            await engine.run_ddl(sql)
+        await run_statements(statements(engine_finder().engine_type))
 
     manager.add_raw(create_schema)
     return manager
