@@ -2,10 +2,40 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from proposals.tables import (
+    Account,
+    ApiToken,
+    AuditEntry,
+    Ballot,
+    Comment,
+    DecisionRule,
+    Proposal,
+    ProposalRevision,
+    RateLimit,
+    Session,
+    WorkingGroup,
+    WorkingGroupMember,
+    WorkingGroupTheme,
+)
+
 APP_CONFIG = AppConfig(
     app_name="proposals",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[],
+    table_classes=[
+        Account,
+        Session,
+        ApiToken,
+        RateLimit,
+        DecisionRule,
+        WorkingGroup,
+        WorkingGroupTheme,
+        WorkingGroupMember,
+        Proposal,
+        ProposalRevision,
+        Comment,
+        Ballot,
+        AuditEntry,
+    ],
     migration_dependencies=["indicators.piccolo_app"],
     commands=[],
 )

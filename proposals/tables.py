@@ -1,0 +1,164 @@
+"""Tables of the co-design loop: accounts, working groups, proposals, comments, ballots, audit log.
+
+Written by the migration in piccolo_migrations/ (raw SQL, as for indicators): composite
+unique indexes and append-only triggers work the same on SQLite and PostgreSQL.
+"""
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from indicators.tables import Framework, Release, Theme
+
+
+def _required(table: type[Table] | str) -> ForeignKey:
+    return ForeignKey(references=table, null=False, on_delete=OnDelete.restrict)
+
+
+def _optional(table: type[Table] | str) -> ForeignKey:
+    return ForeignKey(references=table, null=True, default=None, on_delete=OnDelete.restrict)
+
+
+class Account(Table, tablename="account"):
+    id = Serial(primary_key=True)
+    email = Varchar(length=254, unique=True)
+    password_hash = Text()
+    display_name = Varchar(length=100)
+    organisation = Varchar(length=200, default="")
+    territory = Varchar(length=100, default="")
+    role = Varchar(length=20, default="practitioner")
+    is_active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Session(Table, tablename="account_session"):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored."""
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    account = _required(Account)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+
+
+class ApiToken(Table, tablename="api_token"):
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    account = _required(Account)
+    created_at = Timestamptz()
+
+
+class RateLimit(Table, tablename="rate_limit"):
+    """Counters shared by every worker: one row per key (e.g. sign-in by address) and window."""
+
+    key = Varchar(length=200, primary_key=True)
+    window_start = Timestamptz()
+    hits = Integer()
+
+
+class DecisionRule(Table, tablename="decision_rule"):
+    id = Serial(primary_key=True)
+    framework = _required(Framework)
+    min_discussion_days = Integer(default=7)
+    voting_days = Integer(default=7)
+    quorum = Varchar(length=20, default="1/2")
+    retire_threshold = Varchar(length=20, default="2/3")
+
+
+class WorkingGroup(Table, tablename="working_group"):
+    id = Serial(primary_key=True)
+    framework = _required(Framework)
+    name = Varchar(length=200)
+    created_at = Timestamptz()
+
+
+class WorkingGroupTheme(Table, tablename="working_group_theme"):
+    id = Serial(primary_key=True)
+    working_group = _required(WorkingGroup)
+    theme = _required(Theme)
+
+
+class WorkingGroupMember(Table, tablename="working_group_member"):
+    id = Serial(primary_key=True)
+    working_group = _required(WorkingGroup)
+    account = _required(Account)
+
+
+class Proposal(Table, tablename="proposal"):
+    id = Serial(primary_key=True)
+    framework = _required(Framework)
+    kind = Varchar(length=10)  # add | amend | retire
+    status = Varchar(length=12, default="discussion")
+    change_class = Varchar(length=10)  # major | minor | patch
+    author = _required(Account)
+    base_release = _required(Release)
+    theme = _required(Theme)
+    indicator_code = Varchar(length=20, null=True, default=None)
+    base_revision = Integer(null=True, default=None)
+    title = Varchar(length=200)
+    rationale = Text()
+    rationale_html = Text()
+    content = JSON(null=True, default=None)
+    revision = Integer(default=1)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    vote_opened_at = Timestamptz(null=True, default=None)
+    closes_at = Timestamptz(null=True, default=None)
+    decided_at = Timestamptz(null=True, default=None)
+    tally = JSON(null=True, default=None)
+    release = _optional(Release)
+
+
+class ProposalRevision(Table, tablename="proposal_revision"):
+    id = Serial(primary_key=True)
+    proposal = _required(Proposal)
+    number = Integer()
+    title = Varchar(length=200)
+    rationale = Text()
+    content = JSON(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class Comment(Table, tablename="comment"):
+    id = Serial(primary_key=True)
+    proposal = _required(Proposal)
+    author = _required(Account)
+    parent = _optional("self")
+    body = Text()
+    body_html = Text()
+    created_at = Timestamptz()
+    hidden_at = Timestamptz(null=True, default=None)
+    hidden_by = _optional(Account)
+    hidden_reason = Text(null=True, default=None)
+
+
+class Ballot(Table, tablename="ballot"):
+    id = Serial(primary_key=True)
+    proposal = _required(Proposal)
+    voter = _required(Account)
+    choice = Varchar(length=10)  # for | against | abstain
+    reason = Text(default="")
+    cast_at = Timestamptz()
+
+
+class AuditEntry(Table, tablename="audit_log"):
+    """Append-only: who did what, when, to what. Each entry carries the hash of the previous one."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz()
+    actor = _optional(Account)
+    action = Varchar(length=50)
+    target_type = Varchar(length=30)
+    target_id = Integer()
+    detail = JSON(default="{}")
+    prev_hash = Varchar(length=64)
+    entry_hash = Varchar(length=64)
