@@ -1,0 +1,19 @@
+"""Errors of the co-design loop, beside the framework's own (NotFound, InvalidInput, Conflict)."""
+
+from indicators.errors import FrameworkError
+
+
+class NotSignedIn(FrameworkError):
+    """The action needs an account."""
+
+
+class Forbidden(FrameworkError):
+    """The account may not do this."""
+
+
+class TooManyAttempts(FrameworkError):
+    """Rate limit reached; `retry_after` in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

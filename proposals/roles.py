@@ -1,0 +1,34 @@
+"""Who someone is to the co-design loop: practitioner < member < steward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from proposals.errors import Forbidden
+
+
+class Role(StrEnum):
+    practitioner = "practitioner"
+    member = "member"
+    steward = "steward"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in account acting, as use cases need it."""
+
+    id: int
+    role: Role
+    display_name: str
+
+    def require(self, role: Role, doing: str) -> None:
+        if not self.role.at_least(role):
+            raise Forbidden(f"Only a {role.value} or above may {doing}.")
