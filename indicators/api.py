@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from litestar import Request, Response, Router, get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath
 
@@ -70,4 +70,4 @@ async def revisions(request: Request, state: State, slug: FromPath[str], code: F
     return [revision_json(slug, code, item, base) for item in await indicator_history(framework, code)]
 
 
-api_router = Router(path="/api/v1", route_handlers=[frameworks, releases, release, compare, revisions])
+INDICATOR_API = [frameworks, releases, release, compare, revisions]

@@ -10,7 +10,14 @@ class NotFound(FrameworkError):
 
 
 class InvalidInput(FrameworkError):
-    """Input that can never be right, whatever the state (malformed version...)."""
+    """Input that can never be right, whatever the state (malformed version...).
+
+    `field` names the form field at fault, so that a page can show the message beside it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Conflict(FrameworkError):

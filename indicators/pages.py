@@ -14,15 +14,16 @@ from indicators.compare import compare_releases
 from indicators.downloads import DOWNLOADS, split_download
 from indicators.errors import NotFound
 from indicators.queries import indicator_history, list_releases
-from server.requests import language_of, site_base
+from server.requests import Viewer, site_base, viewer_of
 from server.responses import HTML, REVALIDATE, Body, respond
 from server.templating import render
 
 PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}
 
 
-def _page(request: Request, body: Body, language: str) -> Response:
-    return respond(request, body, REVALIDATE, {**PAGE_HEADERS, "Content-Language": language}, language)
+def _page(request: Request, body: Body, viewer: Viewer) -> Response:
+    headers = {**PAGE_HEADERS, "Content-Language": viewer.language}
+    return respond(request, body, REVALIDATE, headers, viewer.variant)
 
 
 @get("/", name="home")
@@ -46,17 +47,22 @@ async def release_page(
 
 
 async def _release_page(request: Request, state: State, slug: str, version: str) -> Response:
-    language = language_of(request)
+    viewer = viewer_of(request)
     framework, release, current = await state.releases.release(slug, version)
 
     async def produce() -> Body:
         page = render(
-            "indicators/release.html", language, framework=framework, release=release, current=current
+            "indicators/release.html",
+            viewer.language,
+            signed_in=viewer.signed_in,
+            framework=framework,
+            release=release,
+            current=current,
         )
         return Body.of(page, HTML)
 
-    body = await state.bodies.get(("release", slug, release.version, current, language), produce)
-    return _page(request, body, language)
+    body = await state.bodies.get(("release", slug, release.version, current, viewer), produce)
+    return _page(request, body, viewer)
 
 
 async def _download(request: Request, state: State, slug: str, version: str, fmt: str) -> Response:
@@ -76,18 +82,23 @@ async def _download(request: Request, state: State, slug: str, version: str, fmt
 
 @get("/frameworks/{slug:str}/releases", name="releases")
 async def releases_page(request: Request, state: State, slug: FromPath[str]) -> Response:
-    language = language_of(request)
+    viewer = viewer_of(request)
     framework, current = await state.releases.framework(slug)
 
     async def produce() -> Body:
         releases = await list_releases(framework)
         page = render(
-            "indicators/releases.html", language, framework=framework, releases=releases, current=current
+            "indicators/releases.html",
+            viewer.language,
+            signed_in=viewer.signed_in,
+            framework=framework,
+            releases=releases,
+            current=current,
         )
         return Body.of(page, HTML)
 
-    body = await state.bodies.get(("releases", slug, current, language), produce)
-    return _page(request, body, language)
+    body = await state.bodies.get(("releases", slug, current, viewer), produce)
+    return _page(request, body, viewer)
 
 
 @get("/frameworks/{slug:str}/releases/{version:str}/indicators/{code:str}", name="indicator")
@@ -98,7 +109,7 @@ async def indicator_page(
 
 
 async def _indicator_page(request: Request, state: State, slug: str, version: str, code: str) -> Response:
-    language = language_of(request)
+    viewer = viewer_of(request)
     framework, release, current = await state.releases.release(slug, version)
     placed = release.indicators().get(code)
     if placed is None:
@@ -109,7 +120,8 @@ async def _indicator_page(request: Request, state: State, slug: str, version: st
         history = [h for h in await indicator_history(framework, code) if h.number <= indicator.revision]
         page = render(
             "indicators/indicator.html",
-            language,
+            viewer.language,
+            signed_in=viewer.signed_in,
             framework=framework,
             release=release,
             current=current,
@@ -120,8 +132,8 @@ async def _indicator_page(request: Request, state: State, slug: str, version: st
         )
         return Body.of(page, HTML)
 
-    body = await state.bodies.get(("indicator", slug, release.version, current, code, language), produce)
-    return _page(request, body, language)
+    body = await state.bodies.get(("indicator", slug, release.version, current, code, viewer), produce)
+    return _page(request, body, viewer)
 
 
 @get("/frameworks/{slug:str}/indicators/{code:str}", name="current_indicator")
@@ -133,9 +145,15 @@ async def current_indicator_page(
         return await _indicator_page(request, state, slug, current, code)
     # Not in the current release: a retired indicator keeps its page and its history.
     history = await indicator_history(framework, code)
-    language = language_of(request)
+    viewer = viewer_of(request)
     page = render(
-        "indicators/retired.html", language, framework=framework, current=current, code=code, history=history
+        "indicators/retired.html",
+        viewer.language,
+        signed_in=viewer.signed_in,
+        framework=framework,
+        current=current,
+        code=code,
+        history=history,
     )
     return Response(page, media_type=HTML, headers=PAGE_HEADERS)
 
@@ -155,7 +173,7 @@ async def compare_page(request: Request, state: State, slug: FromPath[str], spec
     before_version, separator, after_version = spec.partition("...")
     if not separator:
         raise NotFound(f"{spec!r} is not a comparison: write FROM...TO, e.g. 1.0.0...latest.")
-    language = language_of(request)
+    viewer = viewer_of(request)
     framework, before, current = await state.releases.release(slug, before_version)
     _framework, after, _current = await state.releases.release(slug, after_version)
 
@@ -163,7 +181,8 @@ async def compare_page(request: Request, state: State, slug: FromPath[str], spec
         comparison = compare_releases(before, after)
         page = render(
             "indicators/compare.html",
-            language,
+            viewer.language,
+            signed_in=viewer.signed_in,
             framework=framework,
             before=before,
             after=after,
@@ -172,9 +191,9 @@ async def compare_page(request: Request, state: State, slug: FromPath[str], spec
         )
         return Body.of(page, HTML)
 
-    key = ("compare", slug, before.version, after.version, current, language)
+    key = ("compare", slug, before.version, after.version, current, viewer)
     body = await state.bodies.get(key, produce)
-    return _page(request, body, language)
+    return _page(request, body, viewer)
 
 
 @get("/frameworks/{slug:str}/releases.atom", name="feed")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -12,10 +13,12 @@ from litestar.static_files import create_static_files_router
 from piccolo.engine import engine_finder
 
 import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
-from indicators.api import api_router
+from indicators.api import INDICATOR_API
 from indicators.errors import FrameworkError
 from indicators.pages import PAGE_HANDLERS
 from indicators.release_cache import ReleaseCache
+from proposals.account_routes import ACCOUNT_API, ACCOUNT_PAGES
+from server.auth import authentication_middleware
 from server.errors import EXCEPTION_HANDLERS
 from server.published_cache import PublishedCache, published_cache_middleware
 from server.responses import BodyCache
@@ -43,7 +46,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             *PAGE_HANDLERS,
-            api_router,
+            *ACCOUNT_PAGES,
+            Router(path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API]),
             healthz,
             switch_language,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
@@ -59,7 +63,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[published_cache_middleware(published)],
+        middleware=[published_cache_middleware(published), authentication_middleware],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="rv_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/api/"],
+        ),
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(title="Référentiel vivant API", version="1", path="/schema"),
         logging_config=LoggingConfig(

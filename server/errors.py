@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.response import Redirect
 
 from indicators.errors import Conflict, FrameworkError, InvalidInput, NotFound
+from proposals.errors import Forbidden, NotSignedIn, TooManyAttempts
 from server.requests import language_of
 from server.templating import render
 
-STATUS_OF: dict[type[FrameworkError], int] = {NotFound: 404, InvalidInput: 400, Conflict: 409}
+STATUS_OF: dict[type[FrameworkError], int] = {
+    NotFound: 404,
+    InvalidInput: 400,
+    Conflict: 409,
+    NotSignedIn: 401,
+    Forbidden: 403,
+    TooManyAttempts: 429,
+}
 
 
 def error_response(request: Request, status: int, detail: str) -> Response:
@@ -21,8 +32,15 @@ def error_response(request: Request, status: int, detail: str) -> Response:
 
 
 def domain_error(request: Request, exc: FrameworkError) -> Response:
+    if isinstance(exc, NotSignedIn) and not request.url.path.startswith("/api/"):
+        # A person is sent to sign in, and brought back here afterwards.
+        target = request.url.path if request.method == "GET" else "/"
+        return Redirect(f"/sign-in?{urlencode({'next': target})}", status_code=303)
     status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
-    return error_response(request, status, str(exc))
+    response = error_response(request, status, str(exc))
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:

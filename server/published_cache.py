@@ -16,10 +16,12 @@ from dataclasses import dataclass
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from server.auth import SESSION_COOKIE
 from server.i18n import LANGUAGE_COOKIE, negotiate
+from server.requests import Viewer
 
-ANY_LANGUAGE = "*"
-Key = tuple[bytes, str, str]  # host, path, language (or ANY_LANGUAGE)
+ANY_VIEWER = "*"
+Key = tuple[bytes, str, str]  # host, path, Viewer.variant (or ANY_VIEWER)
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class PublishedCache:
     def store(
         self,
         scope: Scope,
-        language: str,
+        variant: str,
         body: bytes,
         etag: str,
         headers: dict[str, str],
@@ -52,7 +54,7 @@ class PublishedCache:
             return
         raw_headers = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
         expires = None if immutable else self.clock() + self.ttl
-        key = (_host(scope), scope["path"], language)
+        key = (_host(scope), scope["path"], variant)
         self._entries[key] = Entry(raw_headers, body, etag.encode(), expires)
         self._entries.move_to_end(key)
         if len(self._entries) > self.max_entries:
@@ -60,10 +62,11 @@ class PublishedCache:
 
     def lookup(self, scope: Scope) -> Entry | None:
         host, path = _host(scope), scope["path"]
-        entry = self._entries.get((host, path, ANY_LANGUAGE))
+        entry = self._entries.get((host, path, ANY_VIEWER))
         if entry is None:
-            cookie, accept = _language_headers(scope)
-            entry = self._entries.get((host, path, negotiate(cookie, accept)))
+            # Signed in as far as the cookie says: pages only show a link to the account.
+            language, session = _cookies_and_language(scope)
+            entry = self._entries.get((host, path, Viewer(language, session).variant))
         if entry is None or (entry.expires is not None and entry.expires < self.clock()):
             return None
         return entry
@@ -100,17 +103,21 @@ def _host(scope: Scope) -> bytes:
     return b""
 
 
-def _language_headers(scope: Scope) -> tuple[str | None, str | None]:
-    cookie = accept = None
+def _cookies_and_language(scope: Scope) -> tuple[str, bool]:
+    """The negotiated language, and whether a session cookie is present."""
+    language_cookie = accept = None
+    session = False
     for name, value in scope["headers"]:
         if name == b"cookie":
             for part in value.decode("latin-1").split(";"):
                 key, _, val = part.strip().partition("=")
                 if key == LANGUAGE_COOKIE:
-                    cookie = val
+                    language_cookie = val
+                elif key == SESSION_COOKIE and val:
+                    session = True
         elif name == b"accept-language":
             accept = value.decode("latin-1")
-    return cookie, accept
+    return negotiate(language_cookie, accept), session
 
 
 def _not_modified(scope: Scope, etag: bytes) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from litestar import Request, Response
 
-from server.published_cache import ANY_LANGUAGE
+from server.published_cache import ANY_VIEWER
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -69,13 +69,13 @@ def respond(
     body: Body,
     cache_control: str,
     headers: dict[str, str] | None = None,
-    language: str = ANY_LANGUAGE,
+    variant: str = ANY_VIEWER,
 ) -> Response[bytes]:
     """A response for published content; also kept for the middleware to answer next time."""
     all_headers = {"ETag": body.etag, "Cache-Control": cache_control, **(headers or {})}
     request.app.state.published.store(
         request.scope,
-        language,
+        variant,
         body.content,
         body.etag,
         {

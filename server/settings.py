@@ -24,6 +24,9 @@ class Settings:
     latest_ttl_seconds: float = 1.0
     # The framework shown on the home page.
     default_framework: str = "qualite-mentorat"
+    # Session and CSRF cookies are sent over HTTPS only (browsers also accept them from
+    # http://localhost and http://127.0.0.1). Turn off only to test over plain HTTP elsewhere.
+    secure_cookies: bool = True
 
     @property
     def is_sqlite(self) -> bool:
@@ -44,6 +47,7 @@ class Settings:
             secret_key=secret,
             latest_ttl_seconds=float(env.get("REFERENTIEL_LATEST_TTL", "1.0")),
             default_framework=env.get("REFERENTIEL_DEFAULT_FRAMEWORK", "qualite-mentorat"),
+            secure_cookies=env.get("REFERENTIEL_SECURE_COOKIES", "1") != "0",
         )
 
 

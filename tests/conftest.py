@@ -16,6 +16,7 @@ DATABASE_URL = os.environ.get("REFERENTIEL_TEST_DATABASE_URL") or f"sqlite:///{_
 os.environ["REFERENTIEL_DATABASE_URL"] = DATABASE_URL
 os.environ["REFERENTIEL_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["REFERENTIEL_LATEST_TTL"] = "0"
+os.environ["REFERENTIEL_PASSWORD_HASHING"] = "fast"
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
 
 import httpx  # noqa: E402
@@ -79,7 +80,7 @@ async def client(db: None) -> AsyncIterator[httpx.AsyncClient]:
         await hook()
     try:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
             yield client
     finally:
         for hook in app.on_shutdown:

@@ -30,7 +30,7 @@ async def test_frameworks(client):
     assert framework["slug"] == SLUG
     assert framework["current_version"] == "1.0.0"
     assert framework["title"] == "Indicateurs de qualité des programmes de mentorat"
-    assert framework["html_url"] == f"http://testserver/frameworks/{SLUG}"
+    assert framework["html_url"] == f"https://testserver/frameworks/{SLUG}"
 
 
 async def test_release_has_the_contract_fields_and_an_etag(client):
@@ -42,7 +42,7 @@ async def test_release_has_the_contract_fields_and_an_etag(client):
     assert release["version"] == "1.0.0"
     assert release["content_hash"] == STARTER_HASH
     assert release["published_at"].endswith("Z")
-    assert release["html_url"] == f"http://testserver/frameworks/{SLUG}/releases/1.0.0"
+    assert release["html_url"] == f"https://testserver/frameworks/{SLUG}/releases/1.0.0"
     assert len(release["themes"]) == 8
     indicator = release["themes"][0]["indicators"][0]
     for field in (
@@ -71,7 +71,7 @@ async def test_latest_follows_publication(client):
     await publish_amendment()
     latest = (await client.get(f"{API}/releases/latest")).json()
     assert latest["version"] == "1.1.0"
-    assert latest["proposal"] == {"id": 3, "html_url": "http://testserver/proposals/3"}
+    assert latest["proposal"] == {"id": 3, "html_url": "https://testserver/proposals/3"}
     releases = (await client.get(f"{API}/releases")).json()
     assert [r["version"] for r in releases] == ["1.1.0", "1.0.0"]
     assert set(releases[0]) >= {"version", "published_at", "content_hash", "summary"}

@@ -121,7 +121,7 @@ async def test_atom_feed_lists_releases(client):
     ns = {"a": "http://www.w3.org/2005/Atom"}
     entries = feed.findall("a:entry", ns)
     assert [e.find("a:title", ns).text.rsplit(" ", 1)[1] for e in entries] == ["1.1.0", "1.0.0"]
-    assert entries[0].find("a:link", ns).get("href") == f"http://testserver{BASE}/releases/1.1.0"
+    assert entries[0].find("a:link", ns).get("href") == f"https://testserver{BASE}/releases/1.1.0"
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,16 @@ from tests.conftest import DATABASE_URL, ON_POSTGRES
 
 TABLES = {
     *("framework", "theme", "indicator", "indicator_revision", "framework_release", "release_entry"),
-    *("account", "account_session", "api_token", "working_group", "proposal", "comment", "ballot", "audit_log"),
+    *(
+        "account",
+        "account_session",
+        "api_token",
+        "working_group",
+        "proposal",
+        "comment",
+        "ballot",
+        "audit_log",
+    ),
 }
 
 

@@ -11,7 +11,7 @@ from indicators.content import IndicatorText
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.versions import Bump
 from server.app import create_app
-from server.published_cache import ANY_LANGUAGE, PublishedCache
+from server.published_cache import ANY_VIEWER, PublishedCache
 from server.settings import Settings
 
 BASE = "/frameworks/qualite-mentorat"
@@ -24,7 +24,7 @@ async def cached_client(db):
     for hook in app.on_startup:
         await hook()
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        transport=httpx.ASGITransport(app=app), base_url="https://testserver"
     ) as client:
         yield client, app
     for hook in app.on_shutdown:
@@ -86,8 +86,8 @@ def scope(path: str, headers: list[tuple[bytes, bytes]] | None = None, query: by
 def test_entries_for_the_current_release_expire_and_immutable_ones_do_not():
     now = [100.0]
     cache = PublishedCache(ttl=1.0, clock=lambda: now[0])
-    cache.store(scope("/"), "fr", b"home", '"a"', {}, immutable=False)
-    cache.store(scope("/r/1.0.0"), ANY_LANGUAGE, b"json", '"b"', {}, immutable=True)
+    cache.store(scope("/"), "fr|out", b"home", '"a"', {}, immutable=False)
+    cache.store(scope("/r/1.0.0"), ANY_VIEWER, b"json", '"b"', {}, immutable=True)
     assert cache.lookup(scope("/")).body == b"home"
     assert cache.lookup(scope("/", [(b"accept-language", b"en")])) is None
     now[0] += 2
@@ -97,5 +97,5 @@ def test_entries_for_the_current_release_expire_and_immutable_ones_do_not():
 
 def test_requests_with_a_query_are_not_stored():
     cache = PublishedCache(ttl=60)
-    cache.store(scope("/", query=b"x=1"), "fr", b"home", '"a"', {}, immutable=False)
+    cache.store(scope("/", query=b"x=1"), "fr|out", b"home", '"a"', {}, immutable=False)
     assert cache.lookup(scope("/")) is None

@@ -1,0 +1,84 @@
+"""Signed-in browsers (sessions) and API clients (tokens).
+
+Cookies and tokens carry random secrets; the database keeps only their SHA-256, so a leaked
+copy of the database opens no session. Every worker sees the same sessions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from proposals.audit import record
+from proposals.roles import Actor, Role
+from proposals.tables import ApiToken, Session
+
+SESSION_LIFETIME = timedelta(days=14)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def start_session(account_id: int) -> str:
+    """A fresh session (a new secret at every sign-in: no fixation). Returns the cookie value."""
+    secret = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    await Session.insert(
+        Session(
+            token_hash=_digest(secret), account=account_id, created_at=now, expires_at=now + SESSION_LIFETIME
+        )
+    )
+    return secret
+
+
+async def end_session(secret: str) -> None:
+    await Session.delete().where(Session.token_hash == _digest(secret))
+
+
+async def end_all_sessions(account_id: int) -> None:
+    await Session.delete().where(Session.account == account_id)
+
+
+async def actor_for_session(secret: str) -> Actor | None:
+    row = (
+        await Session.select(
+            Session.account.id.as_alias("id"),
+            Session.account.role.as_alias("role"),
+            Session.account.display_name.as_alias("display_name"),
+            Session.account.is_active.as_alias("is_active"),
+            Session.expires_at,
+        )
+        .where(Session.token_hash == _digest(secret))
+        .first()
+    )
+    if row is None or not row["is_active"] or row["expires_at"] < datetime.now(UTC):
+        return None
+    return Actor(row["id"], Role(row["role"]), row["display_name"])
+
+
+async def create_api_token(account_id: int) -> str:
+    secret = "rv_" + secrets.token_urlsafe(32)
+    async with ApiToken._meta.db.transaction():
+        await ApiToken.insert(
+            ApiToken(token_hash=_digest(secret), account=account_id, created_at=datetime.now(UTC))
+        )
+        await record(account_id, "token.created", "account", account_id)
+    return secret
+
+
+async def actor_for_token(secret: str) -> Actor | None:
+    row = (
+        await ApiToken.select(
+            ApiToken.account.id.as_alias("id"),
+            ApiToken.account.role.as_alias("role"),
+            ApiToken.account.display_name.as_alias("display_name"),
+            ApiToken.account.is_active.as_alias("is_active"),
+        )
+        .where(ApiToken.token_hash == _digest(secret))
+        .first()
+    )
+    if row is None or not row["is_active"]:
+        return None
+    return Actor(row["id"], Role(row["role"]), row["display_name"])

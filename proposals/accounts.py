@@ -1,0 +1,146 @@
+"""Accounts: registration, sign-in checks, roles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from indicators.errors import Conflict, InvalidInput, NotFound
+from proposals.audit import record
+from proposals.passwords import check_password, hash_password, verify_password
+from proposals.roles import Actor, Role
+from proposals.tables import Account, WorkingGroupMember
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    email: str
+    display_name: str
+    organisation: str
+    territory: str
+    role: Role
+    is_active: bool
+    working_groups: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.role, self.display_name)
+
+
+def _text(value: object, field: str, label: str, max_length: int, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{label} must be text.", field)
+    text = value.strip()
+    if "\x00" in text:
+        raise InvalidInput(f"{label} contains a NUL character.", field)
+    if required and not text:
+        raise InvalidInput(f"{label} is required.", field)
+    if len(text) > max_length:
+        raise InvalidInput(f"{label} must have at most {max_length} characters.", field)
+    return text
+
+
+def normalise_email(value: object) -> str:
+    email = _text(value, "email", "The email address", 254).lower()
+    if not _EMAIL.fullmatch(email):
+        raise InvalidInput(f"{email!r} is not an email address.", "email")
+    return email
+
+
+def _view(row: dict, groups: tuple[tuple[int, str], ...] = ()) -> AccountView:
+    return AccountView(
+        id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        organisation=row["organisation"],
+        territory=row["territory"],
+        role=Role(row["role"]),
+        is_active=row["is_active"],
+        working_groups=groups,
+    )
+
+
+_PUBLIC_COLUMNS = (
+    Account.id,
+    Account.email,
+    Account.display_name,
+    Account.organisation,
+    Account.territory,
+    Account.role,
+    Account.is_active,
+)
+
+
+async def register_account(
+    email: object,
+    password: object,
+    display_name: object,
+    organisation: object = "",
+    territory: object = "",
+    role: Role = Role.practitioner,
+) -> AccountView:
+    email = normalise_email(email)
+    if not isinstance(password, str):
+        raise InvalidInput("The password must be text.", "password")
+    check_password(password)
+    fields = {
+        "display_name": _text(display_name, "display_name", "The display name", 100),
+        "organisation": _text(organisation or "", "organisation", "The organisation", 200, required=False),
+        "territory": _text(territory or "", "territory", "The territory", 100, required=False),
+    }
+    password_hash = await hash_password(password)  # outside the transaction: it takes a while
+    account = Account(
+        email=email, password_hash=password_hash, role=role.value, created_at=datetime.now(UTC), **fields
+    )
+    async with Account._meta.db.transaction():
+        taken = await Account.exists().where(Account.email == email)
+        if taken:
+            raise Conflict("An account with this email address exists already.")
+        await Account.insert(account)
+        await record(account.id, "account.registered", "account", account.id, {"role": role.value})
+    return AccountView(account.id, email, role=role, is_active=True, **fields)
+
+
+async def authenticate(email: str, password: str) -> AccountView | None:
+    """The account if the password is right and the account active; None otherwise."""
+    row = await Account.select(*_PUBLIC_COLUMNS, Account.password_hash).where(Account.email == email).first()
+    ok = await verify_password(row["password_hash"] if row else None, password)
+    if row is None or not ok or not row["is_active"]:
+        return None
+    return _view(row)
+
+
+async def get_account(account_id: int) -> AccountView:
+    row = await Account.select(*_PUBLIC_COLUMNS).where(Account.id == account_id).first()
+    if row is None:
+        raise NotFound(f"There is no account {account_id}.")
+    groups = await WorkingGroupMember.select(
+        WorkingGroupMember.working_group.as_alias("id"),
+        WorkingGroupMember.working_group.name.as_alias("name"),
+    ).where(WorkingGroupMember.account == account_id)
+    return _view(row, tuple((g["id"], g["name"]) for g in groups))
+
+
+async def list_accounts() -> list[AccountView]:
+    rows = await Account.select(*_PUBLIC_COLUMNS).order_by(Account.display_name)
+    return [_view(row) for row in rows]
+
+
+async def set_role(actor: Actor, account_id: int, role: object) -> AccountView:
+    actor.require(Role.steward, "grant roles")
+    try:
+        new_role = Role(role)
+    except ValueError:
+        raise InvalidInput(f"Unknown role {role!r}: use practitioner, member or steward.", "role") from None
+    async with Account._meta.db.transaction():
+        row = await Account.select(Account.role).where(Account.id == account_id).first()
+        if row is None:
+            raise NotFound(f"There is no account {account_id}.")
+        if row["role"] != new_role.value:
+            await Account.update({Account.role: new_role.value}).where(Account.id == account_id)
+            await record(actor.id, "account.role_changed", "account", account_id, {"role": new_role.value})
+    return await get_account(account_id)

@@ -1,0 +1,74 @@
+"""Who is asking: a middleware that never rejects (actor or None), and guards for routes.
+
+Browsers are known by a session cookie (HTML pages, with CSRF on every form); programs by
+`Authorization: Bearer` (the JSON API, which accepts no cookie, so CSRF cannot reach it).
+"""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from proposals.access import actor_for_session, actor_for_token
+from proposals.errors import NotSignedIn
+from proposals.roles import Actor
+
+SESSION_COOKIE = "rv_session"
+
+
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def session_secret(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, secret = part.strip().partition("=")
+                if key == SESSION_COOKIE and secret:
+                    return secret
+    return None
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+def authentication_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        actor: Actor | None = None
+        if scope["type"] == "http":
+            if is_api(scope["path"]):
+                token = _bearer(scope)
+                actor = await actor_for_token(token) if token else None
+            else:
+                secret = session_secret(scope)
+                actor = await actor_for_session(secret) if secret else None
+        scope["user"] = actor
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def actor_of(request: Request) -> Actor | None:
+    return request.scope.get("user")
+
+
+def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: the route needs an account (roles are checked by the use cases themselves)."""
+    if connection.scope.get("user") is None:
+        raise NotSignedIn("Sign in first: this needs an account.")
+
+
+def require_actor(request: Request) -> Actor:
+    actor = actor_of(request)
+    if actor is None:
+        raise NotSignedIn("Sign in first: this needs an account.")
+    return actor

@@ -1,0 +1,205 @@
+"""Accounts through the pages (forms with CSRF) and the API (bearer tokens)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from proposals.accounts import register_account
+from proposals.roles import Role
+
+pytestmark = pytest.mark.usefixtures("db")
+
+PASSWORD = "un mot de passe solide"
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
+
+
+async def register_in_browser(
+    client: httpx.AsyncClient, email: str = "ana@example.org", **extra
+) -> httpx.Response:
+    form = (await client.get("/register")).text
+    data = {
+        "_csrf_token": csrf_of(form),
+        "email": email,
+        "password": PASSWORD,
+        "display_name": "Ana",
+        **extra,
+    }
+    return await client.post("/register", data=data)
+
+
+async def test_register_signs_in_and_shows_the_account(client):
+    response = await register_in_browser(client, organisation="Asso Mentorat", territory="Bretagne")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account"
+    cookie = response.headers["set-cookie"]
+    assert (
+        "rv_session=" in cookie and "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
+    )
+    page = (await client.get("/account")).text
+    assert "ana@example.org" in page and "Asso Mentorat" in page and "Bretagne" in page
+
+
+async def test_forms_refuse_a_post_without_csrf_token(client):
+    response = await client.post(
+        "/register", data={"email": "a@example.org", "password": PASSWORD, "display_name": "A"}
+    )
+    assert response.status_code == 403
+    assert (
+        await client.post("/sign-in", data={"email": "a@example.org", "password": PASSWORD})
+    ).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"email": "not-an-email"}, "is not an email address"),
+        ({"password": "short"}, "at least 8 characters"),
+        ({"password": "motdepasse123"}, "most common"),
+        ({"password": "x" * 1025}, "at most 1024"),
+        ({"display_name": "   "}, "display name is required"),
+    ],
+)
+async def test_registration_errors_are_shown_beside_their_field(client, fields: dict, message: str):
+    form = (await client.get("/register")).text
+    data = {"_csrf_token": csrf_of(form), "email": "b@example.org", "password": PASSWORD, "display_name": "B"}
+    response = await client.post("/register", data={**data, **fields})
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert "rv_session" not in response.headers.get("set-cookie", "")
+
+
+async def test_passwords_are_checked_exactly_as_typed(client):
+    await register_account("c@example.org", "  spaces count  ", "C")
+    ok = await client.post("/api/v1/tokens", json={"email": "c@example.org", "password": "  spaces count  "})
+    assert ok.status_code == 201
+    trimmed = await client.post("/api/v1/tokens", json={"email": "c@example.org", "password": "spaces count"})
+    assert trimmed.status_code == 401
+
+
+async def test_sign_in_gives_a_fresh_session_and_sign_out_ends_it(client):
+    await register_account("d@example.org", PASSWORD, "D")
+    client.cookies.set("rv_session", "chosen-by-an-attacker", domain="testserver")
+    assert (await client.get("/account")).status_code == 303  # a chosen id is not a session
+    form = (await client.get("/sign-in?next=/frameworks/qualite-mentorat/releases")).text
+    response = await client.post(
+        "/sign-in",
+        data={
+            "_csrf_token": csrf_of(form),
+            "email": "D@example.org",
+            "password": PASSWORD,
+            "next": "/frameworks/qualite-mentorat/releases",
+        },
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/frameworks/qualite-mentorat/releases"
+    session = re.search(r"rv_session=([^;]+)", response.headers["set-cookie"]).group(1)
+    assert session != "chosen-by-an-attacker"
+    client.cookies.clear()
+    client.cookies.set("rv_session", session)
+    account = await client.get("/account")
+    assert account.status_code == 200
+    await client.post("/sign-out", data={"_csrf_token": csrf_of(account.text)})
+    client.cookies.clear()
+    client.cookies.set("rv_session", session)  # replaying the old cookie does not work
+    assert (await client.get("/account")).status_code == 303
+
+
+async def test_redirects_after_sign_in_stay_on_this_site(client):
+    await register_account("e@example.org", PASSWORD, "E")
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        form = (await client.get("/sign-in")).text
+        data = {"_csrf_token": csrf_of(form), "email": "e@example.org", "password": PASSWORD, "next": target}
+        response = await client.post("/sign-in", data=data)
+        assert response.headers["location"] == "/"
+
+
+async def test_wrong_password_is_a_plain_message(client):
+    await register_account("f@example.org", PASSWORD, "F")
+    form = (await client.get("/sign-in")).text
+    data = {"_csrf_token": csrf_of(form), "email": "f@example.org", "password": "wrong password!"}
+    response = await client.post("/sign-in", data=data)
+    assert response.status_code == 400
+    assert "Wrong email address or password" in response.text
+
+
+async def test_sign_in_is_rate_limited_per_account(client):
+    await register_account("g@example.org", PASSWORD, "G")
+    statuses = []
+    for _ in range(12):
+        response = await client.post(
+            "/api/v1/tokens", json={"email": "g@example.org", "password": "nope nope"}
+        )
+        statuses.append(response.status_code)
+    assert statuses[:10] == [401] * 10
+    assert statuses[10:] == [429, 429]
+    assert int(response.headers["retry-after"]) > 0
+    # Even the right password waits: the limit comes before any hashing.
+    right = await client.post("/api/v1/tokens", json={"email": "g@example.org", "password": PASSWORD})
+    assert right.status_code == 429
+
+
+async def test_api_registration_tokens_and_me(client):
+    created = await client.post(
+        "/api/v1/accounts", json={"email": "h@example.org", "password": PASSWORD, "display_name": "H"}
+    )
+    assert created.status_code == 201
+    assert created.json()["role"] == "practitioner"
+    again = await client.post(
+        "/api/v1/accounts", json={"email": "H@example.org", "password": PASSWORD, "display_name": "H"}
+    )
+    assert again.status_code == 409
+    token = (
+        await client.post("/api/v1/tokens", json={"email": "h@example.org", "password": PASSWORD})
+    ).json()
+    me = await client.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {token['token']}"})
+    assert me.json()["id"] == token["account_id"] == created.json()["id"]
+    assert (await client.get("/api/v1/accounts/me")).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "i@example.org", "password": PASSWORD},
+        {"email": "i@example.org", "password": PASSWORD, "display_name": "I", "role": "steward"},
+        {"email": 3, "password": PASSWORD, "display_name": "I"},
+    ],
+)
+async def test_api_registration_refuses_bad_bodies(client, body: dict):
+    response = await client.post("/api/v1/accounts", json=body)
+    assert response.status_code == 400
+    assert response.json()["detail"]
+
+
+async def test_only_stewards_grant_roles(client):
+    steward = await register_account("s@example.org", PASSWORD, "S", role=Role.steward)
+    other = await register_account("p@example.org", PASSWORD, "P")
+    tokens = {}
+    for email in ("s@example.org", "p@example.org"):
+        tokens[email] = (
+            await client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD})
+        ).json()["token"]
+    denied = await client.patch(
+        f"/api/v1/accounts/{steward.id}",
+        json={"role": "practitioner"},
+        headers={"Authorization": f"Bearer {tokens['p@example.org']}"},
+    )
+    assert denied.status_code == 403
+    granted = await client.patch(
+        f"/api/v1/accounts/{other.id}",
+        json={"role": "member"},
+        headers={"Authorization": f"Bearer {tokens['s@example.org']}"},
+    )
+    assert granted.status_code == 200 and granted.json()["role"] == "member"
+    unknown = await client.patch(
+        f"/api/v1/accounts/{other.id}",
+        json={"role": "king"},
+        headers={"Authorization": f"Bearer {tokens['s@example.org']}"},
+    )
+    assert unknown.status_code == 400 and "Unknown role" in unknown.json()["detail"]
