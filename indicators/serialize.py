@@ -81,8 +81,9 @@ def revision_json(slug: str, code: str, item: RevisionHistoryItem, base: str) ->
         "created_at": timestamp(item.created_at),
         "first_release": item.first_release,
         "proposal": proposal_ref(item.proposal_id, base),
-        "html_url": base
-        + (urls.indicator_path(slug, code, item.first_release) if item.first_release else ""),
+        "html_url": base + urls.indicator_path(slug, code, item.first_release)
+        if item.first_release
+        else None,
     }
 
 
@@ -109,6 +110,9 @@ def comparison_json(slug: str, comparison: Comparison, base: str) -> dict:
             }
             for item in comparison.changed
         ],
-        "moved": [asdict(item) for item in comparison.moved],
+        "moved": [
+            {**asdict(item), "html_url": base + urls.indicator_path(slug, item.code, comparison.to_version)}
+            for item in comparison.moved
+        ],
         "html_url": base + urls.compare_path(slug, comparison.from_version, comparison.to_version),
     }

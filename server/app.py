@@ -45,11 +45,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            *PAGE_HANDLERS,
-            *ACCOUNT_PAGES,
+            # Pages are for people: they stay out of the API's OpenAPI schema.
+            Router(
+                path="/",
+                route_handlers=[*PAGE_HANDLERS, *ACCOUNT_PAGES, healthz, switch_language],
+                include_in_schema=False,
+            ),
             Router(path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API]),
-            healthz,
-            switch_language,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         on_startup=[open_database],

@@ -14,8 +14,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from proposals.access import actor_for_session, actor_for_token
 from proposals.errors import NotSignedIn
 from proposals.roles import Actor
-
-SESSION_COOKIE = "rv_session"
+from server.requests import read_scope
 
 
 def is_api(path: str) -> bool:
@@ -23,13 +22,7 @@ def is_api(path: str) -> bool:
 
 
 def session_secret(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, secret = part.strip().partition("=")
-                if key == SESSION_COOKIE and secret:
-                    return secret
-    return None
+    return read_scope(scope)[1]
 
 
 def _bearer(scope: Scope) -> str | None:

@@ -73,7 +73,15 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_database(settings: Settings) -> None:
+    """Reading commands never create a database: a mistyped path is an error, not an empty file."""
+    if settings.is_sqlite and not settings.sqlite_path.exists():
+        raise SettingsError(f"there is no database at {settings.sqlite_path} (REFERENTIEL_DATABASE_URL)")
+
+
 def _export(settings: Settings, args: argparse.Namespace) -> int:
+    _require_database(settings)
+
     async def run() -> str:
         await migrate(settings)
         framework, release, _current = await ReleaseCache(latest_ttl=0).release(args.slug, args.release)
@@ -85,6 +93,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    _require_database(settings)
+
     async def run() -> int:
         await migrate(settings)
         checked = failed = 0
@@ -100,7 +110,9 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
         print(f"{checked} release(s) checked, {failed} mismatch(es).", file=sys.stderr)
-        return 1 if failed else 0
+        if checked == 0:
+            print("No release to check: is REFERENTIEL_DATABASE_URL the right database?", file=sys.stderr)
+        return 1 if failed or checked == 0 else 0
 
     return asyncio.run(run())
 

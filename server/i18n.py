@@ -65,6 +65,6 @@ def _parse_accept(header: str) -> list[tuple[str, float]]:
                 quality = float(params.strip()[2:])
             except ValueError:
                 quality = 0.0
-        if language:
+        if language and quality > 0:  # q=0 means "not this one"
             result.append((language, quality))
     return result

@@ -16,9 +16,7 @@ from dataclasses import dataclass
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from server.auth import SESSION_COOKIE
-from server.i18n import LANGUAGE_COOKIE, negotiate
-from server.requests import Viewer
+from server.requests import Viewer, read_scope
 
 ANY_VIEWER = "*"
 Key = tuple[bytes, str, str]  # host, path, Viewer.variant (or ANY_VIEWER)
@@ -65,8 +63,8 @@ class PublishedCache:
         entry = self._entries.get((host, path, ANY_VIEWER))
         if entry is None:
             # Signed in as far as the cookie says: pages only show a link to the account.
-            language, session = _cookies_and_language(scope)
-            entry = self._entries.get((host, path, Viewer(language, session).variant))
+            language, session = read_scope(scope)
+            entry = self._entries.get((host, path, Viewer(language, session is not None).variant))
         if entry is None or (entry.expires is not None and entry.expires < self.clock()):
             return None
         return entry
@@ -101,23 +99,6 @@ def _host(scope: Scope) -> bytes:
         if name == b"host":
             return value
     return b""
-
-
-def _cookies_and_language(scope: Scope) -> tuple[str, bool]:
-    """The negotiated language, and whether a session cookie is present."""
-    language_cookie = accept = None
-    session = False
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, val = part.strip().partition("=")
-                if key == LANGUAGE_COOKIE:
-                    language_cookie = val
-                elif key == SESSION_COOKIE and val:
-                    session = True
-        elif name == b"accept-language":
-            accept = value.decode("latin-1")
-    return negotiate(language_cookie, accept), session
 
 
 def _not_modified(scope: Scope, etag: bytes) -> bool:

@@ -17,7 +17,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: obj
         actor=actor,
         signed_in=actor is not None,
         csrf_token=csrf_token(request),
-        request_path=request.url.path,
+        request_path=request.scope["path"],
         **context,
     )
     return Response(

@@ -92,8 +92,16 @@ CREATE UNIQUE INDEX release_entry_indicator ON release_entry (release, indicator
 CREATE INDEX release_entry_revision ON release_entry (revision)
 """
 
-# Everything a release is made of, or points at, is immutable once written.
-IMMUTABLE_TABLES = ("theme", "indicator", "indicator_revision", "framework_release", "release_entry")
+# Everything a release is made of, or points at, is immutable once written (the framework's
+# title, evidence levels and references are shown with every release).
+IMMUTABLE_TABLES = (
+    "framework",
+    "theme",
+    "indicator",
+    "indicator_revision",
+    "framework_release",
+    "release_entry",
+)
 
 
 def statements(engine_type: str) -> list[str]:

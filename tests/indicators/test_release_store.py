@@ -52,6 +52,8 @@ async def test_starter_is_release_1_0_0_with_a_stable_hash():
         "UPDATE indicator SET code = 'REUSED'",
         "DELETE FROM indicator",
         "UPDATE theme SET title = 'rewritten'",
+        "UPDATE framework SET title = 'rewritten'",
+        "DELETE FROM framework",
         "DELETE FROM theme",
     ],
 )

@@ -83,7 +83,7 @@ async def test_migrations_create_the_schema_on_an_empty_database(empty_database_
     assert first.returncode == 0, first.stderr
     tables, triggers = await schema_of(empty_database_url)
     assert tables >= TABLES
-    assert triggers == (7 if ON_POSTGRES else 14)  # immutable releases, append-only audit and revisions
+    assert triggers == (8 if ON_POSTGRES else 16)  # immutable releases, append-only audit and revisions
     again = run_cli(empty_database_url, "migrate")
     assert again.returncode == 0 and "No migrations need to be run" in again.stderr
 

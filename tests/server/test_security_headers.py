@@ -40,3 +40,16 @@ async def test_pages_have_no_inline_script(client):
         page = (await client.get(path)).text
         assert "<script" not in page
         assert " on" + "load=" not in page and "onclick=" not in page
+
+
+@pytest.mark.parametrize("host", ["x:abc", "x:65536", "a b", "", "[::1]:99999"])
+async def test_odd_host_headers_are_not_an_error(client, host: str):
+    for path in ("/api/v1/frameworks", "/frameworks/qualite-mentorat/releases.atom", "/nothing"):
+        response = await client.get(path, headers={"Host": host})
+        assert response.status_code < 500
+        assert "content-security-policy" in response.headers
+
+
+async def test_language_negotiation_ignores_refused_languages(client):
+    page = await client.get("/", headers={"Accept-Language": "en;q=0, fr;q=0.5"})
+    assert '<html lang="fr">' in page.text
