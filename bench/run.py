@@ -27,6 +27,8 @@ DEFAULT_URLS = [
     "/",
     "/api/v1/frameworks/qualite-mentorat/releases/1.0.0",
     "/frameworks/qualite-mentorat/releases/1.0.0/indicators/REC-1",
+    "/proposals/1",  # 50 comments (bench/seed.py)
+    "/proposals",  # the list of 1,000 proposals
 ]
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 VENV_BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin"
@@ -170,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         f"duration={args.duration}s, log {log}",
         file=sys.stderr,
     )
+    seeding = subprocess.run([sys.executable, str(Path(__file__).with_name("seed.py"))], env=env, cwd=folder)
+    if seeding.returncode != 0:
+        print("bench: seeding the database failed", file=sys.stderr)
+        return 1
     failed = True
     with log.open("wb") as log_file:
         server = subprocess.Popen(

@@ -50,9 +50,12 @@ class ReleaseCache:
         self._frameworks[slug] = (self.clock(), framework, current)
         return framework, current
 
-    def forget(self, slug: str) -> None:
-        """Called after this worker publishes, so that it shows the new release at once."""
-        self._frameworks.pop(slug, None)
+    def forget(self, slug: str | None) -> None:
+        """Called after this worker publishes, so that it shows the new release at once (None: all)."""
+        if slug is None:
+            self._frameworks.clear()
+        else:
+            self._frameworks.pop(slug, None)
 
     async def resolve(self, slug: str, version: str) -> tuple[FrameworkInfo, ReleaseSummary, str]:
         """A release by number or 'latest', with the current version.

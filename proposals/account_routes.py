@@ -22,9 +22,9 @@ from proposals.accounts import (
 )
 from proposals.errors import NotSignedIn
 from proposals.rate_limits import hit
-from server.auth import SESSION_COOKIE, require_actor, session_secret, signed_in
+from server.auth import require_actor, session_secret, signed_in
 from server.rendering import page
-from server.requests import form_data, local_path
+from server.requests import SESSION_COOKIE, form_data, local_path
 
 SIGN_IN_WINDOW = timedelta(minutes=15)
 SIGN_INS_PER_ACCOUNT = 10

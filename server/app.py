@@ -14,12 +14,14 @@ from piccolo.engine import engine_finder
 
 import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
 from indicators.api import INDICATOR_API
-from indicators.errors import FrameworkError
 from indicators.pages import PAGE_HANDLERS
 from indicators.release_cache import ReleaseCache
 from proposals.account_routes import ACCOUNT_API, ACCOUNT_PAGES
+from proposals.api import PROPOSAL_API
+from proposals.pages import PROPOSAL_PAGES
 from server.auth import authentication_middleware
-from server.errors import EXCEPTION_HANDLERS
+from server.decisions import DecisionLoop
+from server.errors import EXCEPTION_HANDLERS, STATUS_OF
 from server.published_cache import PublishedCache, published_cache_middleware
 from server.responses import BodyCache
 from server.security import add_security_headers
@@ -43,27 +45,30 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if engine.engine_type == "postgres":
             await engine.close_connection_pool()
 
+    state = State(
+        {
+            "settings": settings,
+            "releases": ReleaseCache(settings.latest_ttl_seconds),
+            "bodies": BodyCache(),
+            "published": published,
+        }
+    )
+    decisions = DecisionLoop(state, settings.decision_interval_seconds)
+
     return Litestar(
         route_handlers=[
             # Pages are for people: they stay out of the API's OpenAPI schema.
             Router(
                 path="/",
-                route_handlers=[*PAGE_HANDLERS, *ACCOUNT_PAGES, healthz, switch_language],
+                route_handlers=[*PAGE_HANDLERS, *ACCOUNT_PAGES, *PROPOSAL_PAGES, healthz, switch_language],
                 include_in_schema=False,
             ),
-            Router(path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API]),
+            Router(path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API, *PROPOSAL_API]),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        on_startup=[open_database],
-        on_shutdown=[close_database],
-        state=State(
-            {
-                "settings": settings,
-                "releases": ReleaseCache(settings.latest_ttl_seconds),
-                "bodies": BodyCache(),
-                "published": published,
-            }
-        ),
+        on_startup=[open_database, decisions.start],
+        on_shutdown=[decisions.stop, close_database],
+        state=state,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[published_cache_middleware(published), authentication_middleware],
         csrf_config=CSRFConfig(
@@ -77,6 +82,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send=[add_security_headers],
         openapi_config=OpenAPIConfig(title="Référentiel vivant API", version="1", path="/schema"),
         logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 409, FrameworkError}
+            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 409, 429, *STATUS_OF}
         ),
     )

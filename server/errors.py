@@ -46,8 +46,18 @@ def domain_error(request: Request, exc: FrameworkError) -> Response:
     return response
 
 
+def _validation_detail(exc: HTTPException) -> str:
+    """Litestar's "Validation failed" plus what failed, from the list it keeps in `extra`."""
+    problems = [
+        f"{item.get('message', '')} ({item['key']})" if item.get("key") else str(item.get("message", ""))
+        for item in exc.extra or []
+        if isinstance(item, dict)
+    ]
+    return f"{exc.detail}: {'; '.join(problems)}" if problems else exc.detail
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
-    detail = exc.detail
+    detail = _validation_detail(exc) if isinstance(exc.extra, list) else exc.detail
     if isinstance(exc, NotFoundException) and detail in ("", "Not Found"):
         # The page translates its own default message; the API speaks English.
         detail = "There is nothing at this address." if request.scope["path"].startswith("/api/") else ""

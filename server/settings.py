@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +28,8 @@ class Settings:
     # Session and CSRF cookies are sent over HTTPS only (browsers also accept them from
     # http://localhost and http://127.0.0.1). Turn off only to test over plain HTTP elsewhere.
     secure_cookies: bool = True
+    # How often each worker looks for votes past their closing time, in seconds.
+    decision_interval_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -37,7 +40,7 @@ class Settings:
         return sqlite_path(self.database_url)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         url = env.get("REFERENTIEL_DATABASE_URL") or DEFAULT_DATABASE_URL
         check_database_url(url)
@@ -45,10 +48,24 @@ class Settings:
         return cls(
             database_url=url,
             secret_key=secret,
-            latest_ttl_seconds=float(env.get("REFERENTIEL_LATEST_TTL", "1.0")),
+            latest_ttl_seconds=_number(env, "REFERENTIEL_LATEST_TTL", 1.0),
             default_framework=env.get("REFERENTIEL_DEFAULT_FRAMEWORK", "qualite-mentorat"),
             secure_cookies=env.get("REFERENTIEL_SECURE_COOKIES", "1") != "0",
+            decision_interval_seconds=_number(env, "REFERENTIEL_DECISION_INTERVAL", 30.0),
         )
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{name}={text!r}: a number of seconds is expected") from None
+    if value < 0:
+        raise SettingsError(f"{name}={text!r}: it cannot be negative")
+    return value
 
 
 def check_database_url(url: str) -> None:

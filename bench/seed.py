@@ -1,0 +1,57 @@
+"""Fill a database for the benchmark: 1,000 proposals, the first with 50 comments.
+
+Run by bench/run.py before it starts the server (REFERENTIEL_DATABASE_URL names the database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+os.environ.setdefault("REFERENTIEL_PASSWORD_HASHING", "fast")
+
+import server  # noqa: F401  (sets PICCOLO_CONF)
+from proposals.accounts import register_account
+from proposals.discussion import add_comment
+from proposals.proposing import create_proposal
+from proposals.roles import Role
+from server.bootstrap import bootstrap
+from server.settings import Settings
+
+PROPOSALS = 1000
+COMMENTS = 50
+PASSWORD = "bench password, not secret"
+
+
+async def seed() -> None:
+    await bootstrap(Settings.from_env())
+    author = (await register_account("author@bench.invalid", PASSWORD, "Autrice", role=Role.member)).actor
+    readers = [
+        (await register_account(f"reader{i}@bench.invalid", PASSWORD, f"Lecteur {i}")).actor for i in range(5)
+    ]
+    for number in range(PROPOSALS):
+        code = f"REC-{number % 4 + 1}"
+        await create_proposal(
+            author,
+            "qualite-mentorat",
+            "amend",
+            "latest",
+            f"Proposition {number}: préciser {code}",
+            "Pourquoi : **les retours de terrain** montrent que la formulation prête à confusion.",
+            indicator=code,
+            content={"statement": f"Énoncé révisé numéro {number}, plus précis sur la durée."},
+        )
+        if number % 100 == 0:
+            print(f"seed: {number} proposals", file=sys.stderr)
+    previous = None
+    for number in range(COMMENTS):
+        reader = readers[number % len(readers)]
+        body = f"Commentaire {number} : *d'accord*, mais [voir](https://example.org) la mesure."
+        comment = await add_comment(reader, 1, body, reply_to=previous if number % 3 else None)
+        previous = comment.id
+    print(f"seed: {PROPOSALS} proposals, {COMMENTS} comments on proposal 1", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    asyncio.run(seed())

@@ -1,0 +1,231 @@
+"""The co-design endpoints of the JSON API v1 (contract.md). Thin: parse, call a use case, shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Request, Response, get, patch, post, put
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+
+from proposals.discussion import add_comment, hide_comment, list_comments
+from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
+from proposals.serialize import comment_json, page_json, proposal_json, working_group_json
+from proposals.services import get_proposal, list_proposals
+from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
+from proposals.working_groups import add_member, create_working_group
+from server.auth import require_actor, signed_in
+from server.freshness import release_published
+from server.requests import site_base
+
+Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]  # a row number: never 0, negative or huge
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
+    """Request bodies refuse fields a client may not set (status, author, ids, tallies...)."""
+
+
+class WorkingGroupBody(Strict):
+    name: str
+    themes: list[str]
+
+
+class ContentBody(Strict, omit_defaults=True):
+    title: str | None = None
+    statement: str | None = None
+    rationale: str | None = None
+    evidence_level: str | None = None
+    measurement: str | None = None
+    territorial_note: str | None = None
+
+
+def _content(body: ContentBody | None) -> dict[str, str] | None:
+    if body is None:
+        return None
+    return {name: value for name, value in msgspec.structs.asdict(body).items() if value is not None}
+
+
+class ProposalBody(Strict):
+    kind: Literal["add", "amend", "retire"]
+    base_version: str
+    title: str
+    rationale: str
+    indicator: str | None = None
+    theme: str | None = None
+    change_class: Literal["minor", "patch"] | None = None
+    content: ContentBody | None = None
+
+
+class RevisionBody(Strict):
+    revision: Annotated[int, msgspec.Meta(ge=1)]
+    title: str | None = None
+    rationale: str | None = None
+    content: ContentBody | None = None
+    rebase: bool = False
+
+
+class CommentBody(Strict):
+    body: str
+    reply_to: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None = None
+
+
+class BallotBody(Strict):
+    choice: Literal["for", "against", "abstain"]
+    reason: str = ""
+
+
+class HidingBody(Strict):
+    reason: str
+
+
+@post(
+    "/frameworks/{slug:str}/working-groups", guards=[signed_in], summary="Create a working group (stewards)"
+)
+async def api_create_group(
+    request: Request, slug: FromPath[str], data: JSONBody[WorkingGroupBody]
+) -> Response:
+    group = await create_working_group(require_actor(request), slug, data.name, data.themes)
+    return Response(working_group_json(group), status_code=201)
+
+
+@put(
+    "/working-groups/{group_id:int}/members/{account_id:int}",
+    guards=[signed_in],
+    summary="Add a member to a working group (stewards; idempotent)",
+)
+async def api_add_member(request: Request, group_id: Id, account_id: Id) -> dict[str, Any]:
+    return working_group_json(await add_member(require_actor(request), group_id, account_id))
+
+
+@post("/frameworks/{slug:str}/proposals", guards=[signed_in], summary="Propose to add, amend or retire")
+async def api_create_proposal(
+    request: Request, slug: FromPath[str], data: JSONBody[ProposalBody]
+) -> Response:
+    view = await create_proposal(
+        require_actor(request),
+        slug,
+        data.kind,
+        data.base_version,
+        data.title,
+        data.rationale,
+        indicator=data.indicator,
+        theme=data.theme,
+        change_class=data.change_class,
+        content=_content(data.content),
+    )
+    return Response(proposal_json(view, site_base(request)), status_code=201)
+
+
+@get("/proposals", summary="Proposals, newest first, paginated")
+async def api_list_proposals(
+    request: Request,
+    framework: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    status: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    theme: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    result = await list_proposals(framework, status, theme, page, per_page)
+    return page_json(result, site_base(request))
+
+
+async def _proposal(request: Request, proposal_id: int) -> dict[str, Any]:
+    view = await get_proposal(proposal_id)
+    vote = await vote_status(proposal_id) if view.status == "voting" else None
+    return proposal_json(view, site_base(request), vote)
+
+
+@get("/proposals/{proposal_id:int}", summary="A proposal, its diff, and once decided its tally and release")
+async def api_get_proposal(request: Request, proposal_id: Id) -> dict[str, Any]:
+    return await _proposal(request, proposal_id)
+
+
+@patch(
+    "/proposals/{proposal_id:int}", guards=[signed_in], summary="Revise a proposal (author, in discussion)"
+)
+async def api_revise_proposal(
+    request: Request, proposal_id: Id, data: JSONBody[RevisionBody]
+) -> dict[str, Any]:
+    view = await revise_proposal(
+        require_actor(request),
+        proposal_id,
+        data.revision,
+        title=data.title,
+        rationale=data.rationale,
+        content=_content(data.content),
+        rebase=data.rebase,
+    )
+    return proposal_json(view, site_base(request))
+
+
+@post("/proposals/{proposal_id:int}/comments", guards=[signed_in], summary="Comment or reply (Markdown)")
+async def api_add_comment(request: Request, proposal_id: Id, data: JSONBody[CommentBody]) -> Response:
+    comment = await add_comment(require_actor(request), proposal_id, data.body, data.reply_to)
+    return Response(comment_json(comment, site_base(request)), status_code=201)
+
+
+@get("/proposals/{proposal_id:int}/comments", summary="Threaded comments (hidden ones keep their place)")
+async def api_list_comments(request: Request, proposal_id: Id) -> list[dict[str, Any]]:
+    base = site_base(request)
+    return [comment_json(comment, base) for comment in await list_comments(proposal_id)]
+
+
+@post(
+    "/comments/{comment_id:int}/hiding", guards=[signed_in], summary="Hide a comment with a reason (stewards)"
+)
+async def api_hide_comment(
+    request: Request, comment_id: Id, data: JSONBody[HidingBody]
+) -> dict[str, Any]:
+    return comment_json(
+        await hide_comment(require_actor(request), comment_id, data.reason), site_base(request)
+    )
+
+
+@post("/proposals/{proposal_id:int}/voting", guards=[signed_in], status_code=200, summary="Open the vote")
+async def api_open_vote(request: Request, proposal_id: Id) -> dict[str, Any]:
+    view = await open_vote(require_actor(request), proposal_id)
+    return {"status": view.status, "closes_at": view.closes_at.isoformat().replace("+00:00", "Z")}
+
+
+@put(
+    "/proposals/{proposal_id:int}/vote", guards=[signed_in], summary="Vote (a second vote replaces the first)"
+)
+async def api_vote(request: Request, proposal_id: Id, data: JSONBody[BallotBody]) -> dict[str, Any]:
+    ballot = await cast_vote(require_actor(request), proposal_id, data.choice, data.reason)
+    return {"proposal": ballot.proposal_id, "choice": ballot.choice, "reason": ballot.reason}
+
+
+@post("/proposals/{proposal_id:int}/decision", guards=[signed_in], status_code=200, summary="Decide now")
+async def api_decide(request: Request, proposal_id: Id) -> dict[str, Any]:
+    decision = await decide_proposal(require_actor(request), proposal_id)
+    view = await get_proposal(proposal_id)
+    if decision.release_version is not None:
+        release_published(request.app.state, view.framework)
+    return {
+        "status": decision.status,
+        "tally": decision.tally,
+        "release": proposal_json(view, site_base(request))["release"],
+    }
+
+
+@post("/proposals/{proposal_id:int}/withdrawal", guards=[signed_in], status_code=200, summary="Withdraw")
+async def api_withdraw(request: Request, proposal_id: Id) -> dict[str, Any]:
+    view = await withdraw_proposal(require_actor(request), proposal_id)
+    return {"id": view.id, "status": view.status}
+
+
+PROPOSAL_API = [
+    api_create_group,
+    api_add_member,
+    api_create_proposal,
+    api_list_proposals,
+    api_get_proposal,
+    api_revise_proposal,
+    api_add_comment,
+    api_list_comments,
+    api_hide_comment,
+    api_open_vote,
+    api_vote,
+    api_decide,
+    api_withdraw,
+]

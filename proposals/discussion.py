@@ -1,0 +1,207 @@
+"""The debate on a proposal: comments (Markdown, threaded replies, moderation that hides but never
+erases), the proposal's earlier revisions and its timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from indicators.errors import Conflict, NotFound
+from proposals.audit import record
+from proposals.markdown import render_markdown
+from proposals.roles import Actor, Role
+from proposals.services import (
+    OPEN_STATUSES,
+    AuthorRef,
+    clean_text,
+    lock_row,
+    positive_id,
+    proposal_row,
+    signed_in,
+)
+from proposals.tables import AuditEntry, Comment, Proposal, ProposalRevision
+
+COMMENT_MAX = 20_000
+HIDE_REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """A comment in thread order. A hidden comment keeps its place and shows why it was hidden;
+    its body and body_html are None unless asked for (stewards)."""
+
+    id: int
+    proposal_id: int
+    parent_id: int | None
+    depth: int
+    author: AuthorRef
+    body: str | None
+    body_html: str | None
+    created_at: datetime
+    hidden: bool
+    hidden_at: datetime | None
+    hidden_by: str | None
+    hidden_reason: str | None
+
+
+@dataclass(frozen=True)
+class ProposalRevisionView:
+    number: int
+    title: str
+    rationale: str
+    content: dict | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: datetime
+    action: str
+    actor: str | None
+    detail: dict
+
+
+async def add_comment(
+    actor: Actor | None, proposal_id: int, body: str, reply_to: int | None = None
+) -> CommentView:
+    """Anyone signed in comments on a proposal in discussion or voting, or replies to a comment of it."""
+    actor = signed_in(actor, "comment")
+    positive_id(proposal_id, "proposal number")
+    body = clean_text(body, "comment", COMMENT_MAX, field="body")
+    if reply_to is not None:
+        positive_id(reply_to, "comment replied to", "reply_to")
+    body_html = render_markdown(body)
+    async with Proposal._meta.db.transaction():
+        await lock_row(Proposal, proposal_id)
+        row = await proposal_row(proposal_id)
+        if row["status"] not in OPEN_STATUSES:
+            raise Conflict(
+                f"Proposal {proposal_id} is {row['status']}: "
+                "comments are open during the discussion and the vote only."
+            )
+        if reply_to is not None and not await Comment.exists().where(
+            (Comment.id == reply_to) & (Comment.proposal == proposal_id)
+        ):
+            raise NotFound(f"There is no comment number {reply_to} on proposal {proposal_id}.")
+        comment = Comment(
+            proposal=proposal_id,
+            author=actor.id,
+            parent=reply_to,
+            body=body,
+            body_html=body_html,
+            created_at=datetime.now(UTC),
+        )
+        await Comment.insert(comment)
+        await record(
+            actor.id, "comment.added", "proposal", proposal_id, {"comment": comment.id, "reply_to": reply_to}
+        )
+    return _find(await list_comments(proposal_id, include_hidden_bodies=True), comment.id)
+
+
+async def hide_comment(actor: Actor | None, comment_id: int, reason: str) -> CommentView:
+    """A steward hides a comment with a reason; its body is kept."""
+    actor = signed_in(actor, "hide a comment")
+    actor.require(Role.steward, "hide a comment")
+    positive_id(comment_id, "comment number")
+    reason = clean_text(reason, "reason for hiding the comment", HIDE_REASON_MAX, field="reason")
+    async with Comment._meta.db.transaction():
+        await lock_row(Comment, comment_id)
+        row = (
+            await Comment.select(Comment.proposal, Comment.hidden_at).where(Comment.id == comment_id).first()
+        )
+        if row is None:
+            raise NotFound(f"There is no comment number {comment_id}.")
+        if row["hidden_at"] is not None:
+            raise Conflict(f"Comment {comment_id} is already hidden.")
+        await Comment.update(
+            {Comment.hidden_at: datetime.now(UTC), Comment.hidden_by: actor.id, Comment.hidden_reason: reason}
+        ).where(Comment.id == comment_id)
+        await record(
+            actor.id, "comment.hidden", "proposal", row["proposal"], {"comment": comment_id, "reason": reason}
+        )
+    return _find(await list_comments(row["proposal"], include_hidden_bodies=True), comment_id)
+
+
+def _find(comments: list[CommentView], comment_id: int) -> CommentView:
+    return next(c for c in comments if c.id == comment_id)
+
+
+async def list_comments(proposal_id: int, include_hidden_bodies: bool = False) -> list[CommentView]:
+    """Every comment of a proposal, in thread order: each followed by its replies (oldest first),
+    with its depth (0 for a comment on the proposal itself). Two queries."""
+    await proposal_row(proposal_id)
+    rows = (
+        await Comment.select(
+            *Comment.all_columns(),
+            Comment.author.display_name.as_alias("author_name"),
+            Comment.author.organisation.as_alias("author_organisation"),
+            Comment.hidden_by.display_name.as_alias("hidden_by_name"),
+        )
+        .where(Comment.proposal == proposal_id)
+        .order_by(Comment.id)
+    )
+    ids = {row["id"] for row in rows}
+    replies: dict[int | None, list[dict]] = {}
+    for row in rows:
+        replies.setdefault(row["parent"] if row["parent"] in ids else None, []).append(row)
+    result: list[CommentView] = []
+    stack = [(row, 0) for row in reversed(replies.get(None, []))]
+    while stack:
+        row, depth = stack.pop()
+        result.append(_view(row, depth, include_hidden_bodies))
+        stack.extend((child, depth + 1) for child in reversed(replies.get(row["id"], [])))
+    return result
+
+
+def _view(row: dict, depth: int, include_hidden_bodies: bool) -> CommentView:
+    hidden = row["hidden_at"] is not None
+    shown = include_hidden_bodies or not hidden
+    return CommentView(
+        id=row["id"],
+        proposal_id=row["proposal"],
+        parent_id=row["parent"],
+        depth=depth,
+        author=AuthorRef(row["author"], row["author_name"], row["author_organisation"]),
+        body=row["body"] if shown else None,
+        body_html=row["body_html"] if shown else None,
+        created_at=row["created_at"],
+        hidden=hidden,
+        hidden_at=row["hidden_at"],
+        hidden_by=row["hidden_by_name"],
+        hidden_reason=row["hidden_reason"],
+    )
+
+
+async def proposal_revisions(proposal_id: int) -> list[ProposalRevisionView]:
+    """Every revision of a proposal, oldest first (the first is the proposal as written)."""
+    await proposal_row(proposal_id)
+    rows = (
+        await ProposalRevision.select(
+            ProposalRevision.number,
+            ProposalRevision.title,
+            ProposalRevision.rationale,
+            ProposalRevision.content,
+            ProposalRevision.created_at,
+        )
+        .where(ProposalRevision.proposal == proposal_id)
+        .order_by(ProposalRevision.number)
+        .output(load_json=True)
+    )
+    return [ProposalRevisionView(**row) for row in rows]
+
+
+async def proposal_timeline(proposal_id: int) -> list[TimelineEvent]:
+    """What happened to a proposal, oldest first, from the audit log."""
+    await proposal_row(proposal_id)
+    rows = (
+        await AuditEntry.select(
+            AuditEntry.at,
+            AuditEntry.action,
+            AuditEntry.actor.display_name.as_alias("actor_name"),
+            AuditEntry.detail,
+        )
+        .where((AuditEntry.target_type == "proposal") & (AuditEntry.target_id == proposal_id))
+        .order_by(AuditEntry.id)
+        .output(load_json=True)
+    )
+    return [TimelineEvent(row["at"], row["action"], row["actor_name"], row["detail"]) for row in rows]

@@ -1,0 +1,3 @@
+"""HTML pages of the co-design loop (being written)."""
+
+PROPOSAL_PAGES: list = []

@@ -1,0 +1,446 @@
+"""The shared core of the co-design loop's use cases, and reading proposals.
+
+The use cases that write live beside it: proposals.proposing (create, revise, withdraw, preview),
+proposals.discussion (comments, revisions, timeline), proposals.voting (votes and decisions),
+proposals.working_groups and proposals.rules. Every function here runs a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from piccolo.table import Table
+
+from indicators.compare import FieldChange
+from indicators.content import EVIDENCE_LEVELS, TEXT_FIELDS, IndicatorText
+from indicators.errors import InvalidInput, NotFound
+from indicators.tables import Release as ReleaseRow
+from indicators.tables import ReleaseEntry
+from indicators.worddiff import word_diff
+from proposals.errors import NotSignedIn
+from proposals.roles import Actor
+from proposals.tables import Proposal
+
+STATUSES = ("discussion", "voting", "accepted", "rejected", "withdrawn")
+OPEN_STATUSES = ("discussion", "voting")
+KINDS = ("add", "amend", "retire")
+CONTENT_FIELDS = ("title", "statement", "rationale", "evidence_level", "measurement", "territorial_note")
+REQUIRED_FOR_ADD = ("title", "statement", "rationale", "evidence_level")
+# A changed French text makes its English translation wrong: it is dropped with the change.
+TRANSLATED = {"title": "title_en", "statement": "statement_en", "rationale": "rationale_en"}
+
+TITLE_MAX = 200
+TEXT_MAX = 50_000
+MAX_PER_PAGE = 100
+
+
+# --- Helpers shared by the use cases -------------------------------------------------------------
+
+
+def signed_in(actor: Actor | None, doing: str) -> Actor:
+    if actor is None:
+        raise NotSignedIn(f"Sign in to {doing}.")
+    return actor
+
+
+def moment(now: datetime | None) -> datetime:
+    """`now`, or the current time; a naive datetime is read as UTC."""
+    if now is None:
+        return datetime.now(UTC)
+    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
+
+def clean_text(
+    value: object, what: str, max_length: int, *, required: bool = True, field: str | None = None
+) -> str:
+    """`value` stripped; InvalidInput (naming `field`) if it is not text, holds a NUL, is empty (when
+    required) or too long."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {what} must be text.", field)
+    if "\x00" in value:
+        raise InvalidInput(f"The {what} contains a NUL character, which is not allowed.", field)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"The {what} is empty: write at least one character.", field)
+    if len(value) > max_length:
+        raise InvalidInput(
+            f"The {what} is too long: {len(value):,} characters where at most {max_length:,} are allowed.",
+            field,
+        )
+    return value
+
+
+def positive_id(value: object, what: str, field: str | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(f"The {what} must be a positive whole number.", field)
+    return value
+
+
+def is_postgres() -> bool:
+    return Proposal._meta.db.engine_type == "postgres"
+
+
+async def lock_row(table: type[Table], row_id: int) -> None:
+    """On PostgreSQL, lock one row until the end of the transaction (SQLite's IMMEDIATE lock serialises)."""
+    if is_postgres():
+        await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} FOR UPDATE", row_id)
+
+
+async def proposal_row(proposal_id: int) -> dict:
+    """The proposal's columns (content and tally decoded) with its framework_slug, base_version and
+    theme_code; NotFound if there is none."""
+    positive_id(proposal_id, "proposal number")
+    row = (
+        await Proposal.select(
+            *Proposal.all_columns(),
+            Proposal.framework.slug.as_alias("framework_slug"),
+            Proposal.base_release.version.as_alias("base_version"),
+            Proposal.theme.code.as_alias("theme_code"),
+        )
+        .where(Proposal.id == proposal_id)
+        .output(load_json=True)
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"There is no proposal number {proposal_id}.")
+    return row
+
+
+# --- The change a proposal makes --------------------------------------------------------------------
+
+
+def normalise_content(content: object) -> dict:
+    """The content fields given, cleaned. A None value means "not given"; an empty territorial note
+    means none."""
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise InvalidInput(
+            f"The content must be an object with some of the fields {', '.join(CONTENT_FIELDS)}.", "content"
+        )
+    unknown = sorted(str(key) for key in content if key not in CONTENT_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown content field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            f"The fields are {', '.join(CONTENT_FIELDS)}.",
+            "content",
+        )
+    result: dict = {}
+    for name in CONTENT_FIELDS:
+        value = content.get(name)
+        if value is None:
+            continue
+        what, field = f"indicator's {name.replace('_', ' ')}", f"content.{name}"
+        if name == "title":
+            result[name] = clean_text(value, what, TITLE_MAX, field=field)
+        elif name in ("statement", "rationale"):
+            result[name] = clean_text(value, what, TEXT_MAX, field=field)
+        elif name == "evidence_level":
+            level = clean_text(value, what, 20, field=field)
+            if level not in EVIDENCE_LEVELS:
+                raise InvalidInput(
+                    f"Unknown evidence level {level!r}: use one of {', '.join(EVIDENCE_LEVELS)}.", field
+                )
+            result[name] = level
+        else:  # measurement and territorial_note may be empty ('' removes a territorial note)
+            result[name] = clean_text(value, what, TEXT_MAX, required=False, field=field)
+    return result
+
+
+def field_value(name: str, value: str) -> str | None:
+    """A normalised content value as the indicator's text holds it (no territorial note is None)."""
+    return (value or None) if name == "territorial_note" else value
+
+
+def proposed_text(kind: str, base: IndicatorText | None, content: dict | None) -> IndicatorText | None:
+    """The indicator's text once the change is made (None for a retirement).
+
+    add: `content` holds the whole text; amend: `content` holds the fields that differ from `base`.
+    """
+    if kind == "retire":
+        return None
+    content = content or {}
+    if kind == "add":
+        return IndicatorText(
+            title=content["title"],
+            statement=content["statement"],
+            rationale=content["rationale"],
+            evidence_level=content["evidence_level"],
+            measurement=content.get("measurement") or "",
+            territorial_note=content.get("territorial_note") or None,
+        )
+    assert base is not None
+    changes = {name: field_value(name, value) for name, value in content.items()}
+    for name in content:
+        if name in TRANSLATED:
+            changes[TRANSLATED[name]] = None
+    return replace(base, **changes)
+
+
+def proposal_diff(kind: str, base: IndicatorText | None, proposed: IndicatorText | None) -> list[FieldChange]:
+    """Field by field, what the change does to the indicator: every field inserted for an addition,
+    removed for a retirement, the changed ones for an amendment (word by word)."""
+    before = None if kind == "add" else base
+    after = None if kind == "retire" else proposed
+    changes = []
+    for name in TEXT_FIELDS:
+        old = getattr(before, name) if before is not None else None
+        new = getattr(after, name) if after is not None else None
+        if old == new or (not old and not new):
+            continue
+        changes.append(FieldChange(name, old, new, word_diff(old, new)))
+    return changes
+
+
+def text_from_row(row: dict) -> IndicatorText:
+    return IndicatorText(**{name: row[name] for name in TEXT_FIELDS})
+
+
+async def texts_in_release(release_id: int, codes: list[str]) -> dict[str, tuple[int, int, IndicatorText]]:
+    """code -> (revision number, theme id, text) of the given indicators in one release."""
+    if not codes:
+        return {}
+    entry = ReleaseEntry
+    rows = await entry.select(
+        entry.indicator.code.as_alias("code"),
+        entry.revision.number.as_alias("number"),
+        entry.theme.as_alias("theme_id"),
+        *(getattr(entry.revision, name).as_alias(name) for name in TEXT_FIELDS),
+    ).where((entry.release == release_id) & entry.indicator.code.is_in(codes))
+    return {row["code"]: (row["number"], row["theme_id"], text_from_row(row)) for row in rows}
+
+
+async def current_revisions(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """(framework id, indicator code) -> revision number in the framework's current release,
+    for those of `pairs` still in it. Two queries."""
+    if not pairs:
+        return {}
+    releases = (
+        await ReleaseRow.select(ReleaseRow.id, ReleaseRow.framework)
+        .where(ReleaseRow.framework.is_in(sorted({framework for framework, _ in pairs})))
+        .order_by(ReleaseRow.major, ReleaseRow.minor, ReleaseRow.patch)
+    )
+    latest = {row["framework"]: row["id"] for row in releases}  # the last one wins: the newest
+    framework_of = {release: framework for framework, release in latest.items()}
+    entry = ReleaseEntry
+    rows = await entry.select(
+        entry.release, entry.indicator.code.as_alias("code"), entry.revision.number.as_alias("number")
+    ).where(
+        entry.release.is_in(list(framework_of)) & entry.indicator.code.is_in(sorted({c for _, c in pairs}))
+    )
+    found = {(framework_of[row["release"]], row["code"]): row["number"] for row in rows}
+    return {pair: number for pair, number in found.items() if pair in pairs}
+
+
+def is_stale(row: dict, current: dict[tuple[int, str], int]) -> bool:
+    """An undecided amendment or retirement whose indicator was revised or retired since its base."""
+    if row["kind"] == "add" or row["status"] not in OPEN_STATUSES:
+        return False
+    return current.get((row["framework"], row["indicator_code"])) != row["base_revision"]
+
+
+# --- Reading proposals ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthorRef:
+    id: int
+    display_name: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class ProposalSummary:
+    """A proposal as lists show it."""
+
+    id: int
+    framework: str
+    kind: str
+    status: str
+    change_class: str
+    author: AuthorRef
+    base_version: str
+    theme_code: str
+    theme_title: str
+    indicator_code: str | None
+    title: str
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    closes_at: datetime | None
+    decided_at: datetime | None
+    release_version: str | None
+    stale: bool
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    """One proposal with its change. `tally` only once decided: {for, against, abstain, group_size,
+    quorum_reached}. `diff` compares the change with its base; `proposed` is the indicator's whole text
+    as it would be published (None for a retirement); `stale`: the indicator changed since the base."""
+
+    id: int
+    framework: str
+    kind: str
+    status: str
+    change_class: str
+    author: AuthorRef
+    base_version: str
+    theme_code: str
+    theme_title: str
+    indicator_code: str | None
+    base_revision: int | None
+    title: str
+    rationale: str
+    rationale_html: str
+    content: dict | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    vote_opened_at: datetime | None
+    closes_at: datetime | None
+    decided_at: datetime | None
+    tally: dict | None
+    release_version: str | None
+    base_text: IndicatorText | None
+    proposed: IndicatorText | None
+    diff: list[FieldChange]
+    stale: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[ProposalSummary]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+P = Proposal
+_SUMMARY_COLUMNS = (
+    P.id,
+    P.framework,
+    P.kind,
+    P.status,
+    P.change_class,
+    P.author,
+    P.indicator_code,
+    P.base_revision,
+    P.title,
+    P.revision,
+    P.created_at,
+    P.updated_at,
+    P.closes_at,
+    P.decided_at,
+    P.framework.slug.as_alias("framework_slug"),
+    P.author.display_name.as_alias("author_name"),
+    P.author.organisation.as_alias("author_organisation"),
+    P.base_release.version.as_alias("base_version"),
+    P.theme.code.as_alias("theme_code"),
+    P.theme.title.as_alias("theme_title"),
+    P.release.version.as_alias("release_version"),
+)
+_VIEW_COLUMNS = (
+    *_SUMMARY_COLUMNS,
+    P.base_release,
+    P.rationale,
+    P.rationale_html,
+    P.content,
+    P.vote_opened_at,
+    P.tally,
+)
+
+
+def _common(row: dict, stale: bool) -> dict:
+    return {
+        "id": row["id"],
+        "framework": row["framework_slug"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "change_class": row["change_class"],
+        "author": AuthorRef(row["author"], row["author_name"], row["author_organisation"]),
+        "base_version": row["base_version"],
+        "theme_code": row["theme_code"],
+        "theme_title": row["theme_title"],
+        "indicator_code": row["indicator_code"],
+        "title": row["title"],
+        "revision": row["revision"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "closes_at": row["closes_at"],
+        "decided_at": row["decided_at"],
+        "release_version": row["release_version"],
+        "stale": stale,
+    }
+
+
+async def get_proposal(proposal_id: int) -> ProposalView:
+    positive_id(proposal_id, "proposal number")
+    row = await P.select(*_VIEW_COLUMNS).where(P.id == proposal_id).output(load_json=True).first()
+    if row is None:
+        raise NotFound(f"There is no proposal number {proposal_id}.")
+    base_text = None
+    if row["kind"] != "add":
+        base = await texts_in_release(row["base_release"], [row["indicator_code"]])
+        base_text = base[row["indicator_code"]][2]
+    undecided = row["kind"] != "add" and row["status"] in OPEN_STATUSES
+    current = await current_revisions({(row["framework"], row["indicator_code"])} if undecided else set())
+    proposed = proposed_text(row["kind"], base_text, row["content"])
+    return ProposalView(
+        **_common(row, is_stale(row, current)),
+        base_revision=row["base_revision"],
+        rationale=row["rationale"],
+        rationale_html=row["rationale_html"],
+        content=row["content"],
+        vote_opened_at=row["vote_opened_at"],
+        tally=row["tally"] if row["status"] in ("accepted", "rejected") else None,
+        base_text=base_text,
+        proposed=proposed,
+        diff=proposal_diff(row["kind"], base_text, proposed),
+    )
+
+
+async def list_proposals(
+    framework_slug: str | None = None,
+    status: str | None = None,
+    theme: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    """Proposals, newest first, filtered by framework, status and theme code. Four queries."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"Unknown status {status!r}: use one of {', '.join(STATUSES)}.", "status")
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise InvalidInput("The page number must be a whole number from 1.", "page")
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(
+            f"The number of proposals per page must be between 1 and {MAX_PER_PAGE}.", "per_page"
+        )
+    where = []
+    if framework_slug is not None:
+        where.append(P.framework.slug == framework_slug)
+    if status is not None:
+        where.append(P.status == status)
+    if theme is not None:
+        where.append(P.theme.code == theme)
+    query = P.select(*_SUMMARY_COLUMNS).order_by(P.created_at, P.id, ascending=False)
+    count = P.count()
+    if where:
+        query, count = query.where(*where), count.where(*where)
+    total = await count
+    rows = await query.limit(per_page).offset((page - 1) * per_page)
+    current = await current_revisions(
+        {
+            (r["framework"], r["indicator_code"])
+            for r in rows
+            if r["kind"] != "add" and r["status"] in OPEN_STATUSES
+        }
+    )
+    items = [ProposalSummary(**_common(row, is_stale(row, current))) for row in rows]
+    return Page(items=items, total=total, page=page, per_page=per_page)

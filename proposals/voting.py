@@ -1,0 +1,317 @@
+"""Votes and decisions: opening a vote, ballots, the tally and, for an accepted proposal, its release."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from piccolo.query.functions.aggregate import Count
+
+from indicators.errors import Conflict, InvalidInput
+from indicators.publication import Change, ChangeKind, publish_release
+from indicators.queries import ReleaseSummary
+from indicators.tables import Indicator
+from indicators.versions import Bump
+from proposals.audit import record
+from proposals.errors import Forbidden
+from proposals.roles import Actor, Role
+from proposals.rules import Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
+from proposals.services import (
+    ProposalView,
+    clean_text,
+    current_revisions,
+    get_proposal,
+    is_postgres,
+    lock_row,
+    moment,
+    positive_id,
+    proposal_row,
+    proposed_text,
+    signed_in,
+    texts_in_release,
+)
+from proposals.tables import Ballot, Proposal
+from proposals.working_groups import group_for_theme
+
+log = logging.getLogger(__name__)
+
+CHOICES = ("for", "against", "abstain")
+VOTE_REASON_MAX = 2_000
+DECIDED = ("accepted", "rejected")
+STALE = (
+    "The indicator changed since this proposal was written: "
+    "its author must update it against the current text."
+)
+
+
+@dataclass(frozen=True)
+class BallotView:
+    proposal_id: int
+    voter_id: int
+    choice: str
+    reason: str
+    cast_at: datetime
+
+
+@dataclass(frozen=True)
+class VoteStatus:
+    """Where a vote stands, without its tally (hidden until the decision)."""
+
+    status: str
+    group_size: int
+    voted: int
+    quorum_needed: int
+    vote_opened_at: datetime | None
+    closes_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    proposal_id: int
+    status: str  # accepted | rejected
+    tally: dict  # {for, against, abstain, group_size, quorum_reached}
+    release_version: str | None
+
+
+async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None = None) -> ProposalView:
+    """A steward at any time, or the author after the minimum discussion time, opens the vote."""
+    actor = signed_in(actor, "open a vote")
+    positive_id(proposal_id, "proposal number")
+    now = moment(now)
+    async with Proposal._meta.db.transaction():
+        await lock_row(Proposal, proposal_id)
+        row = await proposal_row(proposal_id)
+        steward = actor.role.at_least(Role.steward)
+        if not steward and row["author"] != actor.id:
+            raise Forbidden(
+                "Only a steward, or the proposal's author after the discussion time, may open the vote."
+            )
+        if row["status"] != "discussion":
+            raise Conflict(
+                f"Proposal {proposal_id} is {row['status']}: a vote opens only on a proposal in discussion."
+            )
+        rule = await get_rule(row["framework"])
+        earliest = row["created_at"] + timedelta(days=rule.min_discussion_days)
+        if not steward and now < earliest:
+            raise Conflict(
+                f"The discussion lasts at least {rule.min_discussion_days} days: you may open the vote "
+                f"from {earliest.astimezone(UTC):%Y-%m-%d %H:%M} UTC, or ask a steward."
+            )
+        group = await group_for_theme(row["theme"])
+        if group is None or not group[1]:
+            raise Conflict(
+                f"No working group with members answers for the theme {row['theme_code']}: "
+                "a steward must set one up before the vote."
+            )
+        closes_at = now + timedelta(days=rule.voting_days)
+        await Proposal.update(
+            {
+                Proposal.status: "voting",
+                Proposal.vote_opened_at: now,
+                Proposal.closes_at: closes_at,
+                Proposal.updated_at: now,
+            }
+        ).where(Proposal.id == proposal_id)
+        detail = {"closes_at": closes_at.isoformat(), "working_group": group[0], "group_size": len(group[1])}
+        await record(actor.id, "vote.opened", "proposal", proposal_id, detail)
+    return await get_proposal(proposal_id)
+
+
+async def cast_vote(
+    actor: Actor | None, proposal_id: int, choice: str, reason: str | None = "", now: datetime | None = None
+) -> BallotView:
+    """A member of the responsible working group votes while the vote is open; voting again replaces
+    the earlier ballot."""
+    actor = signed_in(actor, "vote")
+    positive_id(proposal_id, "proposal number")
+    if choice not in CHOICES:
+        raise InvalidInput(f"Unknown choice {choice!r}: vote for, against or abstain.", "choice")
+    reason = clean_text(reason or "", "reason for your vote", VOTE_REASON_MAX, required=False, field="reason")
+    now = moment(now)
+    async with Proposal._meta.db.transaction():
+        # Locked so that a decision cannot count the ballots while this one is being cast.
+        await lock_row(Proposal, proposal_id)
+        row = await proposal_row(proposal_id)
+        group = await group_for_theme(row["theme"])
+        if group is None or actor.id not in group[1]:
+            raise Forbidden("Only members of the working group responsible for this theme may vote on it.")
+        if row["status"] != "voting" or not row["vote_opened_at"] <= now < row["closes_at"]:
+            raise Conflict(f"The vote is not open: proposal {proposal_id} is {row['status']}.")
+        await Ballot.insert(
+            Ballot(proposal=proposal_id, voter=actor.id, choice=choice, reason=reason, cast_at=now)
+        ).on_conflict(
+            target=(Ballot.proposal, Ballot.voter),
+            action="DO UPDATE",
+            values=[Ballot.choice, Ballot.reason, Ballot.cast_at],
+        )
+        # The choice stays out of the log: tallies are hidden until the decision.
+        await record(actor.id, "vote.cast", "proposal", proposal_id, {})
+    return BallotView(proposal_id, actor.id, choice, reason, now)
+
+
+async def my_ballot(proposal_id: int, account_id: int) -> BallotView | None:
+    """An account's own ballot on a proposal, to show it to them."""
+    row = (
+        await Ballot.select(Ballot.choice, Ballot.reason, Ballot.cast_at)
+        .where((Ballot.proposal == proposal_id) & (Ballot.voter == account_id))
+        .first()
+    )
+    return None if row is None else BallotView(proposal_id, account_id, **row)
+
+
+async def _tally(proposal_id: int, members: tuple[int, ...]) -> Tally:
+    """Ballots of the group's current members, by choice."""
+    if not members:
+        return Tally()
+    rows = (
+        await Ballot.select(Ballot.choice, Count())
+        .where((Ballot.proposal == proposal_id) & Ballot.voter.is_in(list(members)))
+        .group_by(Ballot.choice)
+    )
+    counts = {row["choice"]: row["count"] for row in rows}
+    return Tally(
+        for_=counts.get("for", 0), against=counts.get("against", 0), abstain=counts.get("abstain", 0)
+    )
+
+
+async def vote_status(proposal_id: int) -> VoteStatus:
+    row = await proposal_row(proposal_id)
+    rule = await get_rule(row["framework"])
+    group = await group_for_theme(row["theme"])
+    members = group[1] if group else ()
+    voted = (
+        await Ballot.count().where((Ballot.proposal == proposal_id) & Ballot.voter.is_in(list(members)))
+        if members
+        else 0
+    )
+    return VoteStatus(
+        status=row["status"],
+        group_size=len(members),
+        voted=voted,
+        quorum_needed=quorum_needed(len(members), rule),
+        vote_opened_at=row["vote_opened_at"],
+        closes_at=row["closes_at"],
+    )
+
+
+async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime | None = None) -> Decision:
+    """Apply the decision rule to the ballots; publish an accepted proposal as a new release at once.
+
+    actor None: automatic, only once the vote has closed. Otherwise a steward, at any time. The group's
+    size is taken at decision time and only its current members' ballots count. An accepted proposal
+    whose indicator changed since its base raises Conflict and changes nothing.
+    """
+    if actor is not None:
+        actor.require(Role.steward, "close a vote")
+    positive_id(proposal_id, "proposal number")
+    now = moment(now)
+    async with Proposal._meta.db.transaction():
+        await lock_row(Proposal, proposal_id)
+        row = await proposal_row(proposal_id)
+        if row["status"] != "voting":
+            raise Conflict(
+                f"Proposal {proposal_id} is {row['status']}: only a proposal being voted on is decided."
+            )
+        if actor is None and now < row["closes_at"]:
+            closes_at = row["closes_at"].astimezone(UTC)
+            raise Conflict(
+                f"The vote on proposal {proposal_id} closes at {closes_at:%Y-%m-%d %H:%M} UTC: "
+                "only a steward may close it earlier."
+            )
+        rule = await get_rule(row["framework"])
+        group = await group_for_theme(row["theme"])
+        members = group[1] if group else ()
+        tally = await _tally(proposal_id, members)
+        accepted = decide_outcome(row["kind"], tally, len(members), rule)
+        release = await _publish(row) if accepted else None
+        status = "accepted" if accepted else "rejected"
+        stored = {
+            "for": tally.for_,
+            "against": tally.against,
+            "abstain": tally.abstain,
+            "group_size": len(members),
+            "quorum_reached": quorum_reached(tally, len(members), rule),
+        }
+        await Proposal.update(
+            {
+                Proposal.status: status,
+                Proposal.decided_at: now,
+                Proposal.tally: stored,
+                Proposal.release: release.id if release else None,
+                Proposal.updated_at: now,
+            }
+        ).where(Proposal.id == proposal_id)
+        version = release.version if release else None
+        detail = {"status": status, "tally": stored, "release": version, "automatic": actor is None}
+        await record(actor.id if actor else None, "proposal.decided", "proposal", proposal_id, detail)
+    return Decision(proposal_id, status, stored, version)
+
+
+async def _publish(row: dict) -> ReleaseSummary:
+    """The new release made of an accepted proposal, inside the decision's transaction."""
+    if is_postgres():
+        # The key publish_release locks on: no other release of the framework between check and publish.
+        await Proposal.raw("SELECT pg_advisory_xact_lock({})", row["framework"])
+    kind, code = row["kind"], row["indicator_code"]
+    base_text = None
+    if kind != "add":
+        current = await current_revisions({(row["framework"], code)})
+        if current.get((row["framework"], code)) != row["base_revision"]:
+            raise Conflict(STALE)
+        base_text = (await texts_in_release(row["base_release"], [code]))[code][2]
+    text = proposed_text(kind, base_text, row["content"])
+    if kind == "add":
+        code = await _next_code(row["framework"], row["theme_code"])
+        change = Change(ChangeKind.add, code, text, theme=row["theme_code"])
+    else:
+        change = Change(ChangeKind(kind), code, text)
+    bump = Bump(row["change_class"])  # retire: major; add, amend: minor; editorial amend: patch
+    return await publish_release(
+        row["framework_slug"], [change], bump, summary=row["title"], proposal_id=row["id"]
+    )
+
+
+async def _next_code(framework_id: int, theme_code: str) -> str:
+    """<THEME>-<n>, n following the highest number ever used in the theme: codes are never reused."""
+    rows = await Indicator.select(Indicator.code).where(
+        (Indicator.framework == framework_id) & Indicator.code.like(f"{theme_code}-%")
+    )
+    pattern = re.compile(rf"{re.escape(theme_code)}-(\d+)")
+    numbers = [int(m.group(1)) for row in rows if (m := pattern.fullmatch(row["code"]))]
+    return f"{theme_code}-{max(numbers, default=0) + 1}"
+
+
+async def decide_due_proposals(now: datetime | None = None) -> int:
+    """Decide every proposal whose vote has closed; those that cannot be (Conflict, e.g. a stale
+    indicator) stay in voting. Each decision is its own transaction. Returns how many were decided."""
+    now = moment(now)
+    due = (
+        await Proposal.select(Proposal.id)
+        .where((Proposal.status == "voting") & (Proposal.closes_at <= now))
+        .order_by(Proposal.closes_at, Proposal.id)
+    )
+    decided = 0
+    for row in due:
+        try:
+            await decide_proposal(None, row["id"], now)
+        except Conflict as error:
+            log.info("proposal %s left in voting: %s", row["id"], error)
+            continue
+        decided += 1
+    return decided
+
+
+async def against_reasons(proposal_id: int) -> list[tuple[str, str]]:
+    """(display name, reason) of those who voted against with a reason, once the proposal is decided
+    (an empty list before)."""
+    row = await proposal_row(proposal_id)
+    if row["status"] not in DECIDED:
+        return []
+    rows = (
+        await Ballot.select(Ballot.voter.display_name.as_alias("name"), Ballot.reason)
+        .where((Ballot.proposal == proposal_id) & (Ballot.choice == "against") & (Ballot.reason != ""))
+        .order_by(Ballot.cast_at, Ballot.id)
+    )
+    return [(r["name"], r["reason"]) for r in rows]

@@ -1,0 +1,226 @@
+"""Working groups: practitioners named by a steward, each group answering for some themes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from indicators.errors import Conflict, InvalidInput, NotFound
+from indicators.queries import get_framework
+from indicators.tables import Framework, Theme
+from proposals.audit import record
+from proposals.roles import Actor, Role
+from proposals.services import clean_text, lock_row, positive_id, signed_in
+from proposals.tables import Account, WorkingGroup, WorkingGroupMember, WorkingGroupTheme
+
+
+@dataclass(frozen=True)
+class WorkingGroupInfo:
+    id: int
+    framework: str
+    name: str
+    themes: tuple[str, ...]  # theme codes, in the framework's order
+    members: tuple[tuple[int, str], ...]  # (account id, display name), by name
+
+
+async def create_working_group(
+    actor: Actor | None, framework_slug: str, name: str, theme_codes: list[str]
+) -> WorkingGroupInfo:
+    actor = signed_in(actor, "create a working group")
+    actor.require(Role.steward, "create a working group")
+    name = clean_text(name, "working group's name", 200, field="name")
+    if not isinstance(theme_codes, list | tuple) or not all(isinstance(c, str) for c in theme_codes):
+        raise InvalidInput("The themes must be a list of theme codes.", "themes")
+    codes = list(dict.fromkeys(code.strip() for code in theme_codes))
+    if not codes:
+        raise InvalidInput("A working group needs at least one theme to answer for.", "themes")
+    framework = await get_framework(framework_slug)
+    async with WorkingGroup._meta.db.transaction():
+        await lock_row(Framework, framework.id)  # serialises group changes of one framework
+        themes = (
+            await Theme.select(Theme.id, Theme.code)
+            .where((Theme.framework == framework.id) & Theme.code.is_in(codes))
+            .order_by(Theme.position)
+        )
+        missing = [code for code in codes if code not in {t["code"] for t in themes}]
+        if missing:
+            raise NotFound(
+                f"The framework {framework.slug!r} has no theme {', '.join(repr(c) for c in missing)}."
+            )
+        taken = await WorkingGroupTheme.select(
+            WorkingGroupTheme.theme.code.as_alias("code"),
+            WorkingGroupTheme.working_group.name.as_alias("name"),
+        ).where(WorkingGroupTheme.theme.is_in([t["id"] for t in themes]))
+        if taken:
+            code, other = taken[0]["code"], taken[0]["name"]
+            raise Conflict(
+                f"The theme {code} is already answered by the working group {other!r}: "
+                "a theme has one working group."
+            )
+        if await WorkingGroup.exists().where(
+            (WorkingGroup.framework == framework.id) & (WorkingGroup.name == name)
+        ):
+            raise Conflict(f"There is already a working group called {name!r}.")
+        group = WorkingGroup(framework=framework.id, name=name, created_at=datetime.now(UTC))
+        await WorkingGroup.insert(group)
+        await WorkingGroupTheme.insert(
+            *(WorkingGroupTheme(working_group=group.id, theme=t["id"]) for t in themes)
+        )
+        detail = {"name": name, "framework": framework.slug, "themes": [t["code"] for t in themes]}
+        await record(actor.id, "working_group.created", "working_group", group.id, detail)
+    return WorkingGroupInfo(group.id, framework.slug, name, tuple(t["code"] for t in themes), ())
+
+
+async def _group_and_account(group_id: int, account_id: int) -> dict:
+    positive_id(group_id, "working group number")
+    positive_id(account_id, "account number")
+    group = await WorkingGroup.select(WorkingGroup.id).where(WorkingGroup.id == group_id).first()
+    if group is None:
+        raise NotFound(f"There is no working group number {group_id}.")
+    account = (
+        await Account.select(Account.id, Account.role, Account.is_active)
+        .where(Account.id == account_id)
+        .first()
+    )
+    if account is None:
+        raise NotFound(f"There is no account number {account_id}.")
+    return account
+
+
+async def add_member(actor: Actor | None, group_id: int, account_id: int) -> WorkingGroupInfo:
+    """Idempotent. A practitioner who joins a group becomes a member."""
+    actor = signed_in(actor, "add a member to a working group")
+    actor.require(Role.steward, "add a member to a working group")
+    async with WorkingGroup._meta.db.transaction():
+        account = await _group_and_account(group_id, account_id)
+        if not account["is_active"]:
+            raise Conflict(f"Account {account_id} is deactivated: it cannot join a working group.")
+        await lock_row(Account, account_id)
+        member = WorkingGroupMember
+        if not await member.exists().where(
+            (member.working_group == group_id) & (member.account == account_id)
+        ):
+            await member.insert(member(working_group=group_id, account=account_id))
+            role = account["role"]
+            if role == Role.practitioner:
+                role = Role.member.value
+                await Account.update({Account.role: role}).where(
+                    (Account.id == account_id) & (Account.role == Role.practitioner.value)
+                )
+            await record(
+                actor.id,
+                "working_group.member_added",
+                "working_group",
+                group_id,
+                {"account": account_id, "role": role},
+            )
+    return await get_working_group(group_id)
+
+
+async def remove_member(actor: Actor | None, group_id: int, account_id: int) -> WorkingGroupInfo:
+    """Idempotent. A member who belongs to no group any more becomes a practitioner again."""
+    actor = signed_in(actor, "remove a member from a working group")
+    actor.require(Role.steward, "remove a member from a working group")
+    async with WorkingGroup._meta.db.transaction():
+        account = await _group_and_account(group_id, account_id)
+        await lock_row(Account, account_id)
+        member = WorkingGroupMember
+        if await member.exists().where((member.working_group == group_id) & (member.account == account_id)):
+            await member.delete().where((member.working_group == group_id) & (member.account == account_id))
+            role = account["role"]
+            if role == Role.member and not await member.exists().where(member.account == account_id):
+                role = Role.practitioner.value
+                await Account.update({Account.role: role}).where(
+                    (Account.id == account_id) & (Account.role == Role.member.value)
+                )
+            await record(
+                actor.id,
+                "working_group.member_removed",
+                "working_group",
+                group_id,
+                {"account": account_id, "role": role},
+            )
+    return await get_working_group(group_id)
+
+
+async def _infos(groups: list[dict], slug_of: dict[int, str]) -> list[WorkingGroupInfo]:
+    ids = [g["id"] for g in groups]
+    if not ids:
+        return []
+    themes = (
+        await WorkingGroupTheme.select(
+            WorkingGroupTheme.working_group, WorkingGroupTheme.theme.code.as_alias("code")
+        )
+        .where(WorkingGroupTheme.working_group.is_in(ids))
+        .order_by(WorkingGroupTheme.theme.position)
+    )
+    members = (
+        await WorkingGroupMember.select(
+            WorkingGroupMember.working_group,
+            WorkingGroupMember.account,
+            WorkingGroupMember.account.display_name.as_alias("name"),
+        )
+        .where(WorkingGroupMember.working_group.is_in(ids))
+        .order_by(WorkingGroupMember.account.display_name, WorkingGroupMember.account)
+    )
+    return [
+        WorkingGroupInfo(
+            id=g["id"],
+            framework=slug_of[g["framework"]],
+            name=g["name"],
+            themes=tuple(t["code"] for t in themes if t["working_group"] == g["id"]),
+            members=tuple((m["account"], m["name"]) for m in members if m["working_group"] == g["id"]),
+        )
+        for g in groups
+    ]
+
+
+_GROUP_COLUMNS = (WorkingGroup.id, WorkingGroup.framework, WorkingGroup.name, WorkingGroup.framework.slug)
+
+
+async def get_working_group(group_id: int) -> WorkingGroupInfo:
+    positive_id(group_id, "working group number")
+    group = await WorkingGroup.select(*_GROUP_COLUMNS).where(WorkingGroup.id == group_id).first()
+    if group is None:
+        raise NotFound(f"There is no working group number {group_id}.")
+    return (await _infos([group], {group["framework"]: group["framework.slug"]}))[0]
+
+
+async def list_working_groups(framework_slug: str) -> list[WorkingGroupInfo]:
+    """The framework's working groups by name, with their themes and members. Four queries."""
+    framework = await get_framework(framework_slug)
+    groups = (
+        await WorkingGroup.select(*_GROUP_COLUMNS)
+        .where(WorkingGroup.framework == framework.id)
+        .order_by(WorkingGroup.name)
+    )
+    return await _infos(groups, {framework.id: framework.slug})
+
+
+async def group_for_theme(theme_id: int) -> tuple[int, tuple[int, ...]] | None:
+    """The working group answering for a theme and its members' account ids, or None."""
+    row = (
+        await WorkingGroupTheme.select(WorkingGroupTheme.working_group)
+        .where(WorkingGroupTheme.theme == theme_id)
+        .first()
+    )
+    if row is None:
+        return None
+    members = (
+        await WorkingGroupMember.select(WorkingGroupMember.account)
+        .where(WorkingGroupMember.working_group == row["working_group"])
+        .order_by(WorkingGroupMember.account)
+    )
+    return row["working_group"], tuple(m["account"] for m in members)
+
+
+async def working_groups_of(account_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the working groups an account belongs to, by name."""
+    rows = (
+        await WorkingGroupMember.select(
+            WorkingGroupMember.working_group, WorkingGroupMember.working_group.name.as_alias("name")
+        )
+        .where(WorkingGroupMember.account == account_id)
+        .order_by(WorkingGroupMember.working_group.name)
+    )
+    return [(row["working_group"], row["name"]) for row in rows]

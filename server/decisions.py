@@ -1,0 +1,41 @@
+"""Votes close by themselves: each worker looks for proposals past their closing time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from litestar.datastructures import State
+
+from proposals.voting import decide_due_proposals
+from server.freshness import release_published
+
+logger = logging.getLogger("referentiel.decisions")
+
+
+async def decide_when_due(state: State, interval: float) -> None:
+    """Runs until cancelled. Deciding twice is harmless: the use case re-reads the status under lock."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            if await decide_due_proposals():
+                release_published(state, None)
+        except Exception:  # keep deciding later: one failure must not stop the loop
+            logger.exception("automatic decisions failed")
+
+
+class DecisionLoop:
+    def __init__(self, state: State, interval: float) -> None:
+        self.state = state
+        self.interval = interval
+        self.task: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(decide_when_due(self.state, self.interval))
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
