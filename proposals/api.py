@@ -173,9 +173,7 @@ async def api_list_comments(request: Request, proposal_id: Id) -> list[dict[str,
 @post(
     "/comments/{comment_id:int}/hiding", guards=[signed_in], summary="Hide a comment with a reason (stewards)"
 )
-async def api_hide_comment(
-    request: Request, comment_id: Id, data: JSONBody[HidingBody]
-) -> dict[str, Any]:
+async def api_hide_comment(request: Request, comment_id: Id, data: JSONBody[HidingBody]) -> dict[str, Any]:
     return comment_json(
         await hide_comment(require_actor(request), comment_id, data.reason), site_base(request)
     )

@@ -1,3 +1,503 @@
-"""HTML pages of the co-design loop (being written)."""
+"""HTML pages of the co-design loop: proposals, their debate, votes and decisions.
 
-PROPOSAL_PAGES: list = []
+Thin handlers: read the form, call a use case, then redirect (303) or render. A domain error in a
+form re-renders the page with the message beside its form (and field), with the error's status.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect
+
+from indicators.content import IndicatorText
+from indicators.errors import FrameworkError, InvalidInput, NotFound
+from indicators.queries import list_themes
+from proposals.discussion import (
+    COMMENT_MAX,
+    HIDE_REASON_MAX,
+    add_comment,
+    hide_comment,
+    list_comments,
+    proposal_revisions,
+    proposal_timeline,
+)
+from proposals.proposing import create_proposal, preview_change, revise_proposal, withdraw_proposal
+from proposals.roles import Role
+from proposals.rules import get_rule
+from proposals.services import (
+    CONTENT_FIELDS,
+    KINDS,
+    STATUSES,
+    TEXT_MAX,
+    TITLE_MAX,
+    Page,
+    get_proposal,
+    list_proposals,
+    moment,
+)
+from proposals.steward_pages import (
+    STEWARD_PAGES,
+    PageNumber,
+    problem,
+    sign_in_first,
+    status_of,
+    submitted,
+    whole_number,
+)
+from proposals.voting import (
+    CHOICES,
+    VOTE_REASON_MAX,
+    against_reasons,
+    cast_vote,
+    decide_proposal,
+    my_ballot,
+    open_vote,
+    vote_status,
+)
+from proposals.working_groups import list_working_groups
+from server.auth import actor_of, require_actor, signed_in
+from server.freshness import release_published
+from server.rendering import page
+
+PER_PAGE = 20
+DECIDED = ("accepted", "rejected")
+# What the timeline of a proposal tells (comments are shown as such; ballots stay private).
+TIMELINE_ACTIONS = (
+    "proposal.created",
+    "proposal.revised",
+    "vote.opened",
+    "proposal.withdrawn",
+    "proposal.decided",
+)
+Filter = Annotated[str | None, QueryParameter(max_length=50)]
+LIMITS = {
+    "title": TITLE_MAX,
+    "text": TEXT_MAX,
+    "comment": COMMENT_MAX,
+    "hide_reason": HIDE_REASON_MAX,
+    "vote_reason": VOTE_REASON_MAX,
+}
+
+
+def _framework_slug(request: Request) -> str:
+    return request.app.state.settings.default_framework
+
+
+def _content_values(text: IndicatorText | None) -> dict[str, str]:
+    """The form's content fields filled with an indicator's text."""
+    if text is None:
+        return {}
+    return {f"content_{name}": getattr(text, name) or "" for name in CONTENT_FIELDS}
+
+
+def _content_of(values: dict[str, str], kind: str) -> dict | None:
+    """The content fields of a submitted form, as the use cases take them (all six: an amendment
+    keeps those that differ from its base)."""
+    if kind == "retire":
+        return None
+    return {name: values.get(f"content_{name}", "") for name in CONTENT_FIELDS}
+
+
+def _form_field(error: FrameworkError, fields: set[str]) -> str:
+    """The form field an error is about (InvalidInput.field), or '_form' for the top of the form."""
+    field = getattr(error, "field", None)
+    if not field:
+        return "_form"
+    for prefix in ("content.", "content_", "content-"):
+        if field.startswith(prefix) and field[len(prefix) :] in CONTENT_FIELDS:
+            return f"content_{field[len(prefix) :]}"
+    if field == "change_class":
+        return "editorial"
+    return field if field in fields else "_form"
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+@get("/proposals", name="proposals")
+async def proposals_list(
+    request: Request, status: Filter = None, theme: Filter = None, page_number: PageNumber = 1
+) -> Response:
+    slug = _framework_slug(request)
+    framework, _current = await request.app.state.releases.framework(slug)
+    filters = {name: value for name, value in (("status", status), ("theme", theme)) if value}
+    code, error = 200, None
+    try:
+        result = await list_proposals(
+            slug, filters.get("status"), filters.get("theme"), page_number, PER_PAGE
+        )
+    except InvalidInput as failure:
+        code, error = 400, str(failure)
+        result = Page(items=[], total=0, page=1, per_page=PER_PAGE)
+
+    def url(number: int) -> str:
+        query = {**filters, **({"page": str(number)} if number > 1 else {})}
+        return "/proposals" + (f"?{urlencode(query)}" if query else "")
+
+    return page(
+        request,
+        "proposals/list.html",
+        code,
+        framework=framework,
+        themes=await list_themes(framework),
+        statuses=STATUSES,
+        filters=filters,
+        result=result,
+        error=error,
+        prev_url=url(page_number - 1) if page_number > 1 else None,
+        next_url=url(page_number + 1) if page_number < result.pages else None,
+        first_url=url(1),
+    )
+
+
+# --- writing a proposal --------------------------------------------------------------------
+
+# Fields shown in the proposal form (kind, indicator, theme and base are chosen before it: their
+# errors go to the top of the form).
+PROPOSAL_FORM_FIELDS = {"title", "rationale", "editorial", *(f"content_{name}" for name in CONTENT_FIELDS)}
+
+
+async def _release(request: Request, slug: str, version: str):
+    """The framework, a release (the given one, else the current one) and the current version."""
+    try:
+        return await request.app.state.releases.release(slug, version or "latest")
+    except (NotFound, InvalidInput):
+        return await request.app.state.releases.release(slug, "latest")
+
+
+async def _form_page(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    diff: list | None = None,
+    status: int = 200,
+    prefill: bool = False,
+) -> Response:
+    """The proposal form: first what to change (a GET form), then the proposal itself (POST)."""
+    slug = _framework_slug(request)
+    framework, release, current = await _release(request, slug, values.get("base_version", ""))
+    themes = await list_themes(framework)
+    indicators = release.indicators()
+    kind = values.get("kind", "")
+    choice_error = None  # (field, reason), said in the template
+    chosen_indicator = chosen_theme = None
+    if kind and kind not in KINDS:
+        choice_error = ("kind", "unknown_kind")
+    elif kind == "add" and values.get("theme"):
+        chosen_theme = next((t for t in themes if t["code"] == values["theme"]), None)
+        if chosen_theme is None:
+            choice_error = ("theme", "unknown_theme")
+    elif kind in ("amend", "retire") and values.get("indicator"):
+        chosen_indicator = indicators.get(values["indicator"])
+        if chosen_indicator is None:
+            choice_error = ("indicator", "unknown_indicator")
+    ready = chosen_theme is not None or chosen_indicator is not None
+    if ready and prefill:
+        values = {**values, "base_version": release.version}
+        if kind == "amend":
+            values.update(_content_values(chosen_indicator[1].text))
+    if choice_error and status == 200:
+        status = 400
+    return page(
+        request,
+        "proposals/new.html",
+        status,
+        framework=framework,
+        release=release,
+        current=current,
+        themes=themes,
+        kind=kind,
+        ready=ready,
+        chosen_indicator=chosen_indicator,
+        chosen_theme=chosen_theme,
+        choice_error=choice_error,
+        values=values,
+        errors=errors or {},
+        diff=diff,
+        limits=LIMITS,
+    )
+
+
+@get("/proposals/new", name="proposal_form")
+async def proposal_form(
+    request: Request, kind: Filter = None, indicator: Filter = None, theme: Filter = None
+) -> Response:
+    if actor_of(request) is None:
+        return sign_in_first(request)
+    values = {"kind": kind or "", "indicator": indicator or "", "theme": theme or ""}
+    return await _form_page(request, values, prefill=True)
+
+
+def _change_arguments(values: dict[str, str]) -> dict:
+    kind = values.get("kind", "")
+    return {
+        "kind": kind,
+        "base_version": values.get("base_version") or "latest",
+        "indicator": (values.get("indicator") or None) if kind != "add" else None,
+        "theme": (values.get("theme") or None) if kind == "add" else None,
+        "change_class": "patch" if kind == "amend" and values.get("editorial") else None,
+        "content": _content_of(values, kind),
+    }
+
+
+@post("/proposals/preview", name="proposal_preview", guards=[signed_in])
+async def proposal_preview(request: Request) -> Response:
+    values = await submitted(request)
+    try:
+        diff = await preview_change(_framework_slug(request), **_change_arguments(values))
+    except FrameworkError as error:
+        errors = {_form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+        return await _form_page(request, values, errors, status=status_of(error))
+    return await _form_page(request, values, diff=diff)
+
+
+@post("/proposals", name="proposal_create", guards=[signed_in])
+async def proposal_create(request: Request) -> Response:
+    values = await submitted(request)
+    try:
+        view = await create_proposal(
+            require_actor(request),
+            _framework_slug(request),
+            title=values.get("title", ""),
+            rationale=values.get("rationale", ""),
+            **_change_arguments(values),
+        )
+    except FrameworkError as error:
+        errors = {_form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+        return await _form_page(request, values, errors, status=status_of(error))
+    return Redirect(f"/proposals/{view.id}", status_code=303)
+
+
+# --- the proposal page ------------------------------------------------------------------------
+
+
+async def _proposal_page(
+    request: Request,
+    proposal_id: int,
+    status: int = 200,
+    trouble: dict | None = None,
+    values: dict | None = None,
+) -> Response:
+    actor = actor_of(request)
+    proposal = await get_proposal(proposal_id)
+    framework, current = await request.app.state.releases.framework(proposal.framework)
+    comments = await list_comments(proposal_id)
+    revisions = await proposal_revisions(proposal_id)
+    timeline = [event for event in await proposal_timeline(proposal_id) if event.action in TIMELINE_ACTIONS]
+    group = next(
+        (g for g in await list_working_groups(proposal.framework) if proposal.theme_code in g.themes), None
+    )
+    is_author = actor is not None and actor.id == proposal.author.id
+    is_steward = actor is not None and actor.role.at_least(Role.steward)
+    is_member = actor is not None and group is not None and any(m[0] == actor.id for m in group.members)
+    voting = await vote_status(proposal_id) if proposal.status == "voting" else None
+    ballot = await my_ballot(proposal_id, actor.id) if voting is not None and is_member else None
+    reasons = await against_reasons(proposal_id) if proposal.status in DECIDED else []
+    vote_from = None
+    if proposal.status == "discussion":
+        rule = await get_rule(framework.id)
+        vote_from = moment(proposal.created_at) + timedelta(days=rule.min_discussion_days)
+    can_open = proposal.status == "discussion" and (
+        is_steward or (is_author and vote_from is not None and datetime.now(UTC) >= vote_from)
+    )
+    return page(
+        request,
+        "proposals/proposal.html",
+        status,
+        proposal=proposal,
+        framework=framework,
+        current=current,
+        comments=comments,
+        revisions=revisions,
+        timeline=timeline,
+        group=group,
+        voting=voting,
+        ballot=ballot,
+        reasons=reasons,
+        vote_from=vote_from,
+        is_author=is_author,
+        is_steward=is_steward,
+        is_member=is_member,
+        can_open=can_open,
+        can_comment=actor is not None and proposal.status in ("discussion", "voting"),
+        choices=CHOICES,
+        problem=trouble,
+        values=values or {},
+        limits=LIMITS,
+    )
+
+
+@get("/proposals/{proposal_id:int}", name="proposal")
+async def proposal_page(request: Request, proposal_id: FromPath[int]) -> Response:
+    return await _proposal_page(request, proposal_id)
+
+
+def _back(proposal_id: int, anchor: str) -> Redirect:
+    return Redirect(f"/proposals/{proposal_id}#{anchor}", status_code=303)
+
+
+@post("/proposals/{proposal_id:int}/comments", name="proposal_comment", guards=[signed_in])
+async def proposal_comment(request: Request, proposal_id: FromPath[int]) -> Response:
+    values = await submitted(request)
+    reply_to = values.get("reply_to") or None
+    form = f"reply-{reply_to}" if reply_to else "comment"
+    try:
+        number = whole_number(reply_to, "comment replied to", "reply_to") if reply_to else None
+        comment = await add_comment(require_actor(request), proposal_id, values.get("body", ""), number)
+    except FrameworkError as error:
+        trouble = problem(form, error, "body")
+        return await _proposal_page(request, proposal_id, status_of(error), trouble, {form: values})
+    return _back(proposal_id, f"comment-{comment.id}")
+
+
+@post("/comments/{comment_id:int}/hiding", name="comment_hiding", guards=[signed_in])
+async def comment_hiding(request: Request, comment_id: FromPath[int]) -> Response:
+    values = await submitted(request)
+    try:
+        comment = await hide_comment(require_actor(request), comment_id, values.get("reason", ""))
+    except FrameworkError as error:
+        try:
+            proposal_id = whole_number(values.get("proposal"), "proposal number", "proposal")
+        except InvalidInput:
+            raise error from None
+        form = f"hide-{comment_id}"
+        trouble = problem(form, error, "reason")
+        return await _proposal_page(request, proposal_id, status_of(error), trouble, {form: values})
+    return _back(comment.proposal_id, f"comment-{comment_id}")
+
+
+async def _edit_page(
+    request: Request,
+    proposal_id: int,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    actor = require_actor(request)
+    proposal = await get_proposal(proposal_id)
+    framework, _current = await request.app.state.releases.framework(proposal.framework)
+    blocked = None
+    if actor.id != proposal.author.id:
+        blocked, status = "not_author", 403
+    elif proposal.status != "discussion":
+        blocked, status = "closed", 409 if status == 200 else status
+    if values is None:
+        values = {
+            "title": proposal.title,
+            "rationale": proposal.rationale,
+            "expected_revision": str(proposal.revision),
+            **_content_values(proposal.proposed),
+        }
+    return page(
+        request,
+        "proposals/edit.html",
+        status,
+        proposal=proposal,
+        framework=framework,
+        blocked=blocked,
+        values=values,
+        errors=errors or {},
+        limits=LIMITS,
+    )
+
+
+@get("/proposals/{proposal_id:int}/edit", name="proposal_edit_form")
+async def proposal_edit_form(request: Request, proposal_id: FromPath[int]) -> Response:
+    if actor_of(request) is None:
+        return sign_in_first(request)
+    return await _edit_page(request, proposal_id)
+
+
+@post("/proposals/{proposal_id:int}/edit", name="proposal_edit", guards=[signed_in])
+async def proposal_edit(request: Request, proposal_id: FromPath[int]) -> Response:
+    """A new revision from the edit form, or (rebase=1, from the proposal page) the proposal brought
+    onto the current text of its indicator."""
+    actor = require_actor(request)
+    values = await submitted(request)
+    rebase = values.get("rebase") == "1"
+    try:
+        expected = whole_number(values.get("expected_revision"), "expected revision", "expected_revision")
+        if rebase:
+            await revise_proposal(actor, proposal_id, expected, rebase=True)
+        else:
+            kind = (await get_proposal(proposal_id)).kind
+            await revise_proposal(
+                actor,
+                proposal_id,
+                expected,
+                title=values.get("title", ""),
+                rationale=values.get("rationale", ""),
+                content=_content_of(values, kind),
+            )
+    except FrameworkError as error:
+        if rebase:
+            return await _proposal_page(request, proposal_id, status_of(error), problem("rebase", error))
+        errors = {_form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+        return await _edit_page(request, proposal_id, values, errors, status_of(error))
+    return _back(proposal_id, "revisions")
+
+
+async def _action(request: Request, proposal_id: int, form: str, anchor: str, action) -> Response:
+    """Run one of the buttons of the proposal page; its error is shown beside it."""
+    try:
+        await action(require_actor(request), proposal_id)
+    except FrameworkError as error:
+        return await _proposal_page(request, proposal_id, status_of(error), problem(form, error))
+    return _back(proposal_id, anchor)
+
+
+@post("/proposals/{proposal_id:int}/withdrawal", name="proposal_withdrawal", guards=[signed_in])
+async def proposal_withdrawal(request: Request, proposal_id: FromPath[int]) -> Response:
+    return await _action(request, proposal_id, "withdraw", "status", withdraw_proposal)
+
+
+@post("/proposals/{proposal_id:int}/voting", name="proposal_voting", guards=[signed_in])
+async def proposal_voting(request: Request, proposal_id: FromPath[int]) -> Response:
+    return await _action(request, proposal_id, "open-vote", "vote", open_vote)
+
+
+@post("/proposals/{proposal_id:int}/vote", name="proposal_vote", guards=[signed_in])
+async def proposal_vote(request: Request, proposal_id: FromPath[int]) -> Response:
+    values = await submitted(request)
+    try:
+        await cast_vote(
+            require_actor(request), proposal_id, values.get("choice", ""), values.get("reason", "")
+        )
+    except FrameworkError as error:
+        trouble = problem("vote", error, "reason" if values.get("choice") in CHOICES else "choice")
+        return await _proposal_page(request, proposal_id, status_of(error), trouble, {"vote": values})
+    return _back(proposal_id, "vote")
+
+
+@post("/proposals/{proposal_id:int}/decision", name="proposal_decision", guards=[signed_in])
+async def proposal_decision(request: Request, proposal_id: FromPath[int]) -> Response:
+    try:
+        decision = await decide_proposal(require_actor(request), proposal_id)
+    except FrameworkError as error:
+        return await _proposal_page(request, proposal_id, status_of(error), problem("decision", error))
+    if decision.release_version is not None:
+        release_published(request.app.state, (await get_proposal(proposal_id)).framework)
+    return _back(proposal_id, "vote")
+
+
+PROPOSAL_PAGES = [
+    proposals_list,
+    proposal_form,
+    proposal_preview,
+    proposal_create,
+    proposal_page,
+    proposal_comment,
+    comment_hiding,
+    proposal_edit_form,
+    proposal_edit,
+    proposal_withdrawal,
+    proposal_voting,
+    proposal_vote,
+    proposal_decision,
+    *STEWARD_PAGES,
+]

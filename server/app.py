@@ -9,6 +9,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine import engine_finder
 
@@ -80,7 +81,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["/api/"],
         ),
         before_send=[add_security_headers],
-        openapi_config=OpenAPIConfig(title="Référentiel vivant API", version="1", path="/schema"),
+        # Only the schema itself: the documentation UIs load scripts from CDNs, which the CSP forbids.
+        openapi_config=OpenAPIConfig(
+            title="Référentiel vivant API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
+        ),
         logging_config=LoggingConfig(
             log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 409, 429, *STATUS_OF}
         ),

@@ -1,0 +1,189 @@
+"""Who may call what: every route of the app is in this table, and the server enforces it.
+
+A new route fails `test_every_route_is_in_the_table` until someone decides who may call it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from proposals.accounts import register_account
+from proposals.discussion import add_comment
+from proposals.proposing import create_proposal
+from proposals.roles import Role
+from proposals.working_groups import create_working_group
+from server.app import create_app
+
+ANYONE, ACCOUNT, STEWARD = "anyone", "account", "steward"
+
+ROUTES: dict[tuple[str, str], str] = {
+    # the living framework, for everyone
+    ("GET", "/"): ANYONE,
+    ("GET", "/healthz"): ANYONE,
+    ("GET", "/language/{code:str}"): ANYONE,
+    ("GET", "/frameworks/{slug:str}"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/releases"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/releases.atom"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/releases/{version:str}"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/releases/{version:str}/indicators/{code:str}"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/indicators/{code:str}"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/compare"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/compare/{spec:str}"): ANYONE,
+    ("GET", "/api/v1/frameworks"): ANYONE,
+    ("GET", "/api/v1/frameworks/{slug:str}/releases"): ANYONE,
+    ("GET", "/api/v1/frameworks/{slug:str}/releases/{version:str}"): ANYONE,
+    ("GET", "/api/v1/frameworks/{slug:str}/compare/{spec:str}"): ANYONE,
+    ("GET", "/api/v1/frameworks/{slug:str}/indicators/{code:str}/revisions"): ANYONE,
+    ("GET", "/schema/openapi.json"): ANYONE,
+    # accounts
+    ("GET", "/register"): ANYONE,
+    ("POST", "/register"): ANYONE,
+    ("GET", "/sign-in"): ANYONE,
+    ("POST", "/sign-in"): ANYONE,
+    ("POST", "/sign-out"): ANYONE,
+    ("GET", "/account"): ACCOUNT,
+    ("POST", "/api/v1/accounts"): ANYONE,
+    ("POST", "/api/v1/tokens"): ANYONE,
+    ("GET", "/api/v1/accounts/me"): ACCOUNT,
+    ("PATCH", "/api/v1/accounts/{account_id:int}"): STEWARD,
+    # proposals and their debate
+    ("GET", "/proposals"): ANYONE,
+    ("GET", "/proposals/{proposal_id:int}"): ANYONE,
+    ("GET", "/proposals/new"): ACCOUNT,
+    ("POST", "/proposals"): ACCOUNT,
+    ("POST", "/proposals/preview"): ACCOUNT,
+    ("GET", "/proposals/{proposal_id:int}/edit"): ACCOUNT,  # the author (checked by the use case)
+    ("POST", "/proposals/{proposal_id:int}/edit"): ACCOUNT,
+    ("POST", "/proposals/{proposal_id:int}/withdrawal"): ACCOUNT,
+    ("POST", "/proposals/{proposal_id:int}/comments"): ACCOUNT,
+    ("POST", "/proposals/{proposal_id:int}/voting"): ACCOUNT,  # steward, or the author after a while
+    ("POST", "/proposals/{proposal_id:int}/vote"): ACCOUNT,  # members of the working group
+    ("POST", "/proposals/{proposal_id:int}/decision"): STEWARD,
+    ("POST", "/comments/{comment_id:int}/hiding"): STEWARD,
+    ("GET", "/api/v1/proposals"): ANYONE,
+    ("GET", "/api/v1/proposals/{proposal_id:int}"): ANYONE,
+    ("GET", "/api/v1/proposals/{proposal_id:int}/comments"): ANYONE,
+    ("POST", "/api/v1/frameworks/{slug:str}/proposals"): ACCOUNT,
+    ("PATCH", "/api/v1/proposals/{proposal_id:int}"): ACCOUNT,
+    ("POST", "/api/v1/proposals/{proposal_id:int}/comments"): ACCOUNT,
+    ("POST", "/api/v1/proposals/{proposal_id:int}/voting"): ACCOUNT,
+    ("PUT", "/api/v1/proposals/{proposal_id:int}/vote"): ACCOUNT,
+    ("POST", "/api/v1/proposals/{proposal_id:int}/decision"): STEWARD,
+    ("POST", "/api/v1/proposals/{proposal_id:int}/withdrawal"): ACCOUNT,
+    ("POST", "/api/v1/comments/{comment_id:int}/hiding"): STEWARD,
+    # stewardship
+    ("POST", "/api/v1/frameworks/{slug:str}/working-groups"): STEWARD,
+    ("PUT", "/api/v1/working-groups/{group_id:int}/members/{account_id:int}"): STEWARD,
+    ("GET", "/steward"): STEWARD,
+    ("GET", "/steward/accounts"): STEWARD,
+    ("POST", "/steward/accounts/{account_id:int}/role"): STEWARD,
+    ("GET", "/steward/audit"): STEWARD,
+    ("GET", "/steward/working-groups"): STEWARD,
+    ("POST", "/steward/working-groups"): STEWARD,
+    ("POST", "/steward/working-groups/{group_id:int}/members"): STEWARD,
+    ("POST", "/steward/working-groups/{group_id:int}/members/{account_id:int}/removal"): STEWARD,
+}
+
+# Valid bodies, so that the answer is about who calls, not about what was sent.
+BODIES = {
+    "/api/v1/accounts/{account_id:int}": {"role": "steward"},
+    "/api/v1/comments/{comment_id:int}/hiding": {"reason": "Hors sujet."},
+    "/api/v1/frameworks/{slug:str}/working-groups": {"name": "Autre groupe", "themes": ["SEL"]},
+}
+
+NOT_ROUTES_OF_OURS = ("/static/{file_path:path}", "/schema", "/schema/{path:str}")
+PASSWORD = "un mot de passe solide"
+
+
+def app_routes() -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in create_app().routes
+        for method in getattr(route, "methods", ())
+        if method not in ("HEAD", "OPTIONS") and route.path not in NOT_ROUTES_OF_OURS
+    }
+
+
+def test_every_route_is_in_the_table():
+    routes = app_routes()
+    assert sorted(routes - ROUTES.keys()) == [], "new routes: say who may call them in ROUTES"
+    assert sorted(ROUTES.keys() - routes) == [], "routes in the table that the app no longer has"
+
+
+@pytest.fixture
+async def ids(db) -> dict[str, str]:
+    steward = (await register_account("steward@example.org", PASSWORD, "S", role=Role.steward)).actor
+    author = (await register_account("author@example.org", PASSWORD, "A")).actor
+    group = await create_working_group(steward, "qualite-mentorat", "GT", ["REC"])
+    proposal = await create_proposal(
+        author, "qualite-mentorat", "retire", "latest", "Retirer REC-4", "Parce que.", indicator="REC-4"
+    )
+    comment = await add_comment(author, proposal.id, "Un avis.")
+    return {
+        "slug": "qualite-mentorat",
+        "version": "1.0.0",
+        "code": "REC-1",
+        "spec": "1.0.0...latest",
+        "proposal_id": str(proposal.id),
+        "comment_id": str(comment.id),
+        "group_id": str(group.id),
+        "account_id": str(author.id),
+    }
+
+
+def concrete(path: str, ids: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+):\w+\}", lambda m: ids[m.group(1)], path)
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
+
+
+async def call(
+    client: httpx.AsyncClient, method: str, path: str, ids: dict[str, str], headers: dict | None = None
+) -> httpx.Response:
+    url = concrete(path, ids)
+    if path.startswith("/api/"):
+        return await client.request(method, url, headers=headers or {}, json=BODIES.get(path, {}))
+    if method == "GET":
+        return await client.get(url)
+    token = csrf_of((await client.get("/sign-in")).text)
+    return await client.request(method, url, data={"_csrf_token": token})
+
+
+@pytest.mark.parametrize(("method", "path"), [key for key, who in ROUTES.items() if who != ANYONE])
+async def test_signed_out_callers_are_turned_away(client, ids, method: str, path: str):
+    response = await call(client, method, path, ids)
+    if path.startswith("/api/"):
+        assert response.status_code == 401, response.text
+    else:
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/sign-in")
+
+
+@pytest.mark.parametrize(("method", "path"), [key for key, who in ROUTES.items() if who == STEWARD])
+async def test_practitioners_cannot_do_what_stewards_do(client, ids, method: str, path: str):
+    await register_account("p@example.org", PASSWORD, "P")
+    if path.startswith("/api/"):
+        token = (
+            await client.post("/api/v1/tokens", json={"email": "p@example.org", "password": PASSWORD})
+        ).json()
+        response = await call(client, method, path, ids, {"Authorization": f"Bearer {token['token']}"})
+    else:
+        token = csrf_of((await client.get("/sign-in")).text)
+        await client.post(
+            "/sign-in", data={"_csrf_token": token, "email": "p@example.org", "password": PASSWORD}
+        )
+        response = await call(client, method, path, ids)
+    assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize(
+    "path", [path for (method, path) in ROUTES if method == "POST" and not path.startswith("/api/")]
+)
+async def test_every_form_refuses_a_post_without_its_csrf_token(client, ids, path: str):
+    response = await client.post(concrete(path, ids), data={"anything": "x"})
+    assert response.status_code == 403
