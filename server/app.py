@@ -23,7 +23,7 @@ from proposals.pages import PROPOSAL_PAGES
 from server.auth import authentication_middleware
 from server.decisions import DecisionLoop
 from server.errors import EXCEPTION_HANDLERS, STATUS_OF
-from server.published_cache import PublishedCache, published_cache_middleware
+from server.published_cache import PublishedCache, forget_after_writes, published_cache_middleware
 from server.responses import BodyCache
 from server.security import add_security_headers
 from server.settings import Settings
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             exclude=["/api/"],
         ),
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, forget_after_writes(published)],
         # Only the schema itself: the documentation UIs load scripts from CDNs, which the CSP forbids.
         openapi_config=OpenAPIConfig(
             title="Référentiel vivant API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import os
 import sys
 
 import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
@@ -11,6 +13,8 @@ from indicators.downloads import DOWNLOADS
 from indicators.errors import FrameworkError
 from indicators.release_cache import ReleaseCache
 from indicators.verification import check_release_hashes
+from proposals.accounts import register_account
+from proposals.roles import Role
 from server.bootstrap import bootstrap, migrate
 from server.settings import Settings, SettingsError
 
@@ -42,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--release", default="latest", help="a version such as 1.0.0, or latest")
     export.add_argument("--format", choices=sorted(DOWNLOADS), default="json")
     export.set_defaults(command=_export)
+
+    user = commands.add_parser("user", help="manage accounts")
+    user_commands = user.add_subparsers(required=True, metavar="ACTION")
+    create = user_commands.add_parser(
+        "create", help="create an account; the password comes from stdin or REFERENTIEL_PASSWORD"
+    )
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True, help="display name")
+    create.add_argument("--role", choices=[role.value for role in Role], default=Role.practitioner.value)
+    create.add_argument("--organisation", default="")
+    create.add_argument("--territory", default="")
+    create.set_defaults(command=_create_user)
 
     verify = commands.add_parser("verify", help="recompute the content hash of every release")
     verify.set_defaults(command=_verify)
@@ -77,6 +93,26 @@ def _require_database(settings: Settings) -> None:
     """Reading commands never create a database: a mistyped path is an error, not an empty file."""
     if settings.is_sqlite and not settings.sqlite_path.exists():
         raise SettingsError(f"there is no database at {settings.sqlite_path} (REFERENTIEL_DATABASE_URL)")
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    # Never from the command line: it would stay in the shell's history and in `ps`.
+    password = os.environ.get("REFERENTIEL_PASSWORD")
+    if password is None:
+        if sys.stdin.isatty():
+            password = getpass.getpass("Password: ")
+        else:
+            password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+
+    async def run() -> str:
+        await bootstrap(settings)
+        account = await register_account(
+            args.email, password, args.name, args.organisation, args.territory, role=Role(args.role)
+        )
+        return f"Created account {account.id} <{account.email}> as {account.role.value}."
+
+    print(asyncio.run(run()), file=sys.stderr)
+    return 0
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:

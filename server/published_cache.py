@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.requests import Viewer, read_scope
 
@@ -107,3 +107,14 @@ def _not_modified(scope: Scope, etag: bytes) -> bool:
             tags = {tag.strip().removeprefix(b"W/") for tag in value.split(b",")}
             return etag in tags or b"*" in tags
     return False
+
+
+def forget_after_writes(cache: PublishedCache):
+    """A `before_send` hook: any request that may have changed something (not GET or HEAD)
+    drops this worker's short-lived pages before its answer leaves, so the next page is fresh."""
+
+    async def hook(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start" and scope.get("method") not in ("GET", "HEAD", None):
+            cache.forget_current()
+
+    return hook

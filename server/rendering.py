@@ -1,16 +1,34 @@
-"""Pages made for one request (forms, personal and moderation pages): never cached."""
+"""Pages made for one request (forms, personal and moderation pages), and shared ones."""
 
 from __future__ import annotations
 
 from litestar import Request, Response
 
 from server.auth import actor_of
-from server.requests import csrf_token, language_of
+from server.requests import csrf_token, language_of, viewer_of
+from server.responses import HTML, REVALIDATE, Body, respond
 from server.templating import render
 
 
-def page(request: Request, template: str, status_code: int = 200, **context: object) -> Response[str]:
+def page(
+    request: Request, template: str, status_code: int = 200, shared: bool = False, **context: object
+) -> Response:
+    """A page for this request. `shared`: what a signed-out visitor sees is the same for all of
+    them, so it is kept for the next ones like a published page (for latest_ttl seconds)."""
     actor = actor_of(request)
+    if shared and actor is None and status_code == 200:
+        viewer = viewer_of(request)
+        html = render(
+            template,
+            viewer.language,
+            actor=None,
+            signed_in=False,
+            csrf_token="",
+            request_path=request.scope["path"],
+            **context,
+        )
+        headers = {"Vary": "Accept-Language, Cookie", "Content-Language": viewer.language}
+        return respond(request, Body.of(html, HTML), REVALIDATE, headers, viewer.variant)
     html = render(
         template,
         language_of(request),

@@ -73,3 +73,42 @@ async def test_verify_fails_loudly_when_a_release_was_tampered_with():
     assert result.returncode == 1
     assert "MISMATCH  qualite-mentorat 1.0.0" in result.stderr
     assert "1 mismatch(es)" in result.stderr
+
+
+def test_user_create_reads_the_password_from_stdin():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "user",
+            "create",
+            "--email",
+            "Anne@Example.org",
+            "--name",
+            "Anne",
+        ]
+        + ["--role", "steward"],
+        input="un mot de passe solide\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "<anne@example.org> as steward" in result.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "server.cli", "user", "create", "--email", "anne@example.org", "--name", "A"],
+        input="un mot de passe solide\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert again.returncode == 2 and "exists already" in again.stderr
+    weak = subprocess.run(
+        [sys.executable, "-m", "server.cli", "user", "create", "--email", "b@example.org", "--name", "B"],
+        input="short\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert weak.returncode == 2 and "at least 8 characters" in weak.stderr

@@ -99,3 +99,30 @@ def test_requests_with_a_query_are_not_stored():
     cache = PublishedCache(ttl=60)
     cache.store(scope("/", query=b"x=1"), "fr|out", b"home", '"a"', {}, immutable=False)
     assert cache.lookup(scope("/")) is None
+
+
+async def test_a_write_in_this_worker_refreshes_shared_pages(cached_client):
+    from proposals.accounts import register_account
+    from proposals.proposing import create_proposal
+
+    client, _app = cached_client
+    author = (await register_account("a@example.org", "un mot de passe solide", "A")).actor
+    proposal = await create_proposal(
+        author, "qualite-mentorat", "retire", "latest", "Retirer REC-4", "Parce que.", indicator="REC-4"
+    )
+    first = await client.get(f"/proposals/{proposal.id}")
+    assert first.status_code == 200 and "Un avis nouveau" not in first.text
+    assert (await client.get(f"/proposals/{proposal.id}")).content == first.content  # kept
+    token = (
+        await client.post(
+            "/api/v1/tokens", json={"email": "a@example.org", "password": "un mot de passe solide"}
+        )
+    ).json()
+    commented = await client.post(
+        f"/api/v1/proposals/{proposal.id}/comments",
+        json={"body": "Un avis nouveau"},
+        headers={"Authorization": f"Bearer {token['token']}"},
+    )
+    assert commented.status_code == 201
+    assert "Un avis nouveau" in (await client.get(f"/proposals/{proposal.id}")).text
+    assert 'name="_csrf_token"' not in first.text
