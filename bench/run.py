@@ -22,6 +22,7 @@ from pathlib import Path
 
 HOST = "127.0.0.1"  # the only address ever targeted
 HEALTH = "/healthz"
+SIGNED_IN = "signed-in:"  # prefix of a path requested with the seeded reader's session cookie
 DEFAULT_URLS = [
     HEALTH,
     "/",
@@ -29,6 +30,9 @@ DEFAULT_URLS = [
     "/frameworks/qualite-mentorat/releases/1.0.0/indicators/REC-1",
     "/proposals/1",  # 50 comments (bench/seed.py)
     "/proposals",  # the list of 1,000 proposals
+    # The same two for a signed-in reader: made for them at each request, never shared.
+    f"{SIGNED_IN}/proposals/1",
+    f"{SIGNED_IN}/proposals",
 ]
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 VENV_BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin"
@@ -59,10 +63,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def fetch(url: str, timeout: float = 5.0) -> tuple[int, int]:
+def fetch(url: str, timeout: float = 5.0, headers: dict[str, str] | None = None) -> tuple[int, int]:
     """Status and body size (redirects are followed: wrk does not, it counts 3xx as success)."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers or {}), timeout=timeout
+        ) as response:
             return int(response.status), len(response.read())
     except urllib.error.HTTPError as error:
         return error.code, len(error.read())
@@ -103,9 +109,10 @@ def to_ms(value: str) -> float:
     return float(number) * UNITS_MS[unit]
 
 
-def run_wrk(url: str, args: argparse.Namespace) -> dict[str, float | int | str]:
+def run_wrk(url: str, args: argparse.Namespace, headers: dict[str, str]) -> dict[str, float | int | str]:
     command = [
         "wrk",
+        *(f"--header={name}: {value}" for name, value in headers.items()),
         f"--threads={args.threads}",
         f"--connections={args.connections}",
         f"--duration={args.duration}s",
@@ -172,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
         f"duration={args.duration}s, log {log}",
         file=sys.stderr,
     )
-    seeding = subprocess.run([sys.executable, str(Path(__file__).with_name("seed.py"))], env=env, cwd=folder)
+    session_file = folder / "session.txt"
+    seed = [sys.executable, str(Path(__file__).with_name("seed.py")), str(session_file)]
+    seeding = subprocess.run(seed, env=env, cwd=folder)
     if seeding.returncode != 0:
         print("bench: seeding the database failed", file=sys.stderr)
         return 1
@@ -184,10 +193,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             wait_healthy(base, server, log)
             results: dict[str, dict[str, float | int | str]] = {}
+            cookie = {"Cookie": f"rv_session={session_file.read_text().strip()}"}
             for path in paths:
-                status, size = fetch(base + path, timeout=30.0)  # warm-up
+                headers = cookie if path.startswith(SIGNED_IN) else {}
+                url = base + path.removeprefix(SIGNED_IN)
+                status, size = fetch(url, timeout=30.0, headers=headers)  # warm-up
                 print(f"bench: warm-up {path} -> {status}, {size} bytes; measuring...", file=sys.stderr)
-                results[path] = {"warmup_status": status, "bytes": size, **run_wrk(base + path, args)}
+                results[path] = {"warmup_status": status, "bytes": size, **run_wrk(url, args, headers)}
                 if server.poll() is not None:
                     raise RuntimeError(f"server died during {path}:\n{log_tail(log)}")
             failed = False

@@ -12,6 +12,7 @@ import sys
 os.environ.setdefault("REFERENTIEL_PASSWORD_HASHING", "fast")
 
 import server  # noqa: F401  (sets PICCOLO_CONF)
+from proposals.access import start_session
 from proposals.accounts import register_account
 from proposals.discussion import add_comment
 from proposals.proposing import create_proposal
@@ -24,7 +25,7 @@ COMMENTS = 50
 PASSWORD = "bench password, not secret"
 
 
-async def seed() -> None:
+async def seed(session_file: str | None) -> None:
     await bootstrap(Settings.from_env())
     author = (await register_account("author@bench.invalid", PASSWORD, "Autrice", role=Role.member)).actor
     readers = [
@@ -50,8 +51,11 @@ async def seed() -> None:
         body = f"Commentaire {number} : *d'accord*, mais [voir](https://example.org) la mesure."
         comment = await add_comment(reader, 1, body, reply_to=previous if number % 3 else None)
         previous = comment.id
+    if session_file:  # a signed-in reader, whose pages are made for them (never shared)
+        with open(session_file, "w") as file:
+            file.write(await start_session(readers[0].id))
     print(f"seed: {PROPOSALS} proposals, {COMMENTS} comments on proposal 1", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    asyncio.run(seed())
+    asyncio.run(seed(sys.argv[1] if len(sys.argv) > 1 else None))

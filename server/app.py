@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",
-            exclude=["/api/"],
+            # The API takes no cookie; health checks and static files need no token either.
+            exclude=["/api/", "/healthz", "/static/"],
         ),
         before_send=[add_security_headers, forget_after_writes(published)],
         # Only the schema itself: the documentation UIs load scripts from CDNs, which the CSP forbids.

@@ -19,6 +19,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from server.requests import Viewer, read_scope
 
 ANY_VIEWER = "*"
+REFRESH_TIMEOUT = 5.0  # seconds after which a refresh that never came back is tried again
 Key = tuple[bytes, str, str]  # host, path, Viewer.variant (or ANY_VIEWER)
 
 
@@ -38,6 +39,8 @@ class PublishedCache:
         self.clock = clock
         self.max_entries = max_entries
         self._entries: OrderedDict[Key, Entry] = OrderedDict()
+        # Expired entries being rendered again by one request, with when it started.
+        self._refreshing: dict[Key, float] = {}
 
     def store(
         self,
@@ -54,25 +57,37 @@ class PublishedCache:
         expires = None if immutable else self.clock() + self.ttl
         key = (_host(scope), scope["path"], variant)
         self._entries[key] = Entry(raw_headers, body, etag.encode(), expires)
+        self._refreshing.pop(key, None)
         self._entries.move_to_end(key)
         if len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
 
     def lookup(self, scope: Scope) -> Entry | None:
         host, path = _host(scope), scope["path"]
-        entry = self._entries.get((host, path, ANY_VIEWER))
+        key = (host, path, ANY_VIEWER)
+        entry = self._entries.get(key)
         if entry is None:
             # Signed in as far as the cookie says: pages only show a link to the account.
             language, session = read_scope(scope)
-            entry = self._entries.get((host, path, Viewer(language, session is not None).variant))
-        if entry is None or (entry.expires is not None and entry.expires < self.clock()):
+            key = (host, path, Viewer(language, session is not None).variant)
+            entry = self._entries.get(key)
+        if entry is None:
             return None
+        now = self.clock()
+        if entry.expires is not None and entry.expires < now:
+            # Expired: one request renders it again while the others still get this copy
+            # (without that, every request in flight would query the database at once).
+            started = self._refreshing.get(key)
+            if started is None or now - started > REFRESH_TIMEOUT:
+                self._refreshing[key] = now
+                return None
         return entry
 
     def forget_current(self) -> None:
         """After a publication in this worker: drop whatever depended on the current release."""
         for key in [key for key, entry in self._entries.items() if entry.expires is not None]:
             del self._entries[key]
+        self._refreshing.clear()
 
 
 def published_cache_middleware(cache: PublishedCache) -> Callable[[ASGIApp], ASGIApp]:

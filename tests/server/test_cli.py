@@ -87,8 +87,9 @@ def test_user_create_reads_the_password_from_stdin():
             "Anne@Example.org",
             "--name",
             "Anne",
-        ]
-        + ["--role", "steward"],
+            "--role",
+            "steward",
+        ],
         input="un mot de passe solide\n",
         capture_output=True,
         text=True,

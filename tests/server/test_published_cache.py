@@ -91,7 +91,12 @@ def test_entries_for_the_current_release_expire_and_immutable_ones_do_not():
     assert cache.lookup(scope("/")).body == b"home"
     assert cache.lookup(scope("/", [(b"accept-language", b"en")])) is None
     now[0] += 2
-    assert cache.lookup(scope("/")) is None
+    assert cache.lookup(scope("/")) is None  # this request renders it again...
+    assert cache.lookup(scope("/")).body == b"home"  # ...while others still get the copy
+    now[0] += 10
+    assert cache.lookup(scope("/")) is None  # a refresh that never came back is tried again
+    cache.store(scope("/"), "fr|out", b"home 2", '"c"', {}, immutable=False)
+    assert cache.lookup(scope("/")).body == b"home 2"
     assert cache.lookup(scope("/r/1.0.0")).body == b"json"
 
 
