@@ -277,6 +277,18 @@ async def proposal_create(request: Request) -> Response:
 # --- the proposal page ------------------------------------------------------------------------
 
 
+async def _debate(proposal_id: int) -> tuple:
+    """What every viewer of a proposal page sees: read once for many requests (a short cache)."""
+    proposal = await get_proposal(proposal_id)
+    comments = await list_comments(proposal_id)
+    revisions = await proposal_revisions(proposal_id)
+    timeline = [event for event in await proposal_timeline(proposal_id) if event.action in TIMELINE_ACTIONS]
+    group = next(
+        (g for g in await list_working_groups(proposal.framework) if proposal.theme_code in g.themes), None
+    )
+    return proposal, comments, revisions, timeline, group
+
+
 async def _proposal_page(
     request: Request,
     proposal_id: int,
@@ -285,14 +297,9 @@ async def _proposal_page(
     values: dict | None = None,
 ) -> Response:
     actor = actor_of(request)
-    proposal = await get_proposal(proposal_id)
+    debate = await request.app.state.debates.get(proposal_id, lambda: _debate(proposal_id))
+    proposal, comments, revisions, timeline, group = debate
     framework, current = await request.app.state.releases.framework(proposal.framework)
-    comments = await list_comments(proposal_id)
-    revisions = await proposal_revisions(proposal_id)
-    timeline = [event for event in await proposal_timeline(proposal_id) if event.action in TIMELINE_ACTIONS]
-    group = next(
-        (g for g in await list_working_groups(proposal.framework) if proposal.theme_code in g.themes), None
-    )
     is_author = actor is not None and actor.id == proposal.author.id
     is_steward = actor is not None and actor.role.at_least(Role.steward)
     is_member = actor is not None and group is not None and any(m[0] == actor.id for m in group.members)

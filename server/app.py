@@ -27,6 +27,7 @@ from server.published_cache import PublishedCache, forget_after_writes, publishe
 from server.responses import BodyCache
 from server.security import add_security_headers
 from server.settings import Settings
+from server.short_cache import ShortCache
 from server.site import healthz, switch_language
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = engine_finder()
     published = PublishedCache(settings.latest_ttl_seconds)
+    debates = ShortCache(settings.latest_ttl_seconds)
 
     async def open_database() -> None:
         # The pool belongs to the event loop that serves requests (one per worker).
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "releases": ReleaseCache(settings.latest_ttl_seconds),
             "bodies": BodyCache(),
             "published": published,
+            "debates": debates,
         }
     )
     decisions = DecisionLoop(state, settings.decision_interval_seconds)
@@ -81,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # The API takes no cookie; health checks and static files need no token either.
             exclude=["/api/", "/healthz", "/static/"],
         ),
-        before_send=[add_security_headers, forget_after_writes(published)],
+        before_send=[add_security_headers, forget_after_writes(published, debates)],
         # Only the schema itself: the documentation UIs load scripts from CDNs, which the CSP forbids.
         openapi_config=OpenAPIConfig(
             title="Référentiel vivant API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]

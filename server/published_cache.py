@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.requests import Viewer, read_scope
+from server.short_cache import ShortCache
 
 ANY_VIEWER = "*"
 REFRESH_TIMEOUT = 5.0  # seconds after which a refresh that never came back is tried again
@@ -63,6 +64,8 @@ class PublishedCache:
             self._entries.popitem(last=False)
 
     def lookup(self, scope: Scope) -> Entry | None:
+        if scope["query_string"]:
+            return None  # only addresses without a query are kept (see store)
         host, path = _host(scope), scope["path"]
         key = (host, path, ANY_VIEWER)
         entry = self._entries.get(key)
@@ -124,12 +127,15 @@ def _not_modified(scope: Scope, etag: bytes) -> bool:
     return False
 
 
-def forget_after_writes(cache: PublishedCache):
+def forget_after_writes(cache: PublishedCache, *short_caches: ShortCache):
     """A `before_send` hook: any request that may have changed something (not GET or HEAD)
-    drops this worker's short-lived pages before its answer leaves, so the next page is fresh."""
+    drops this worker's short-lived pages and data before its answer leaves, so the next page
+    is fresh."""
 
     async def hook(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start" and scope.get("method") not in ("GET", "HEAD", None):
             cache.forget_current()
+            for short_cache in short_caches:
+                short_cache.clear()
 
     return hook

@@ -100,10 +100,12 @@ def test_entries_for_the_current_release_expire_and_immutable_ones_do_not():
     assert cache.lookup(scope("/r/1.0.0")).body == b"json"
 
 
-def test_requests_with_a_query_are_not_stored():
+def test_requests_with_a_query_are_neither_stored_nor_answered():
     cache = PublishedCache(ttl=60)
     cache.store(scope("/", query=b"x=1"), "fr|out", b"home", '"a"', {}, immutable=False)
     assert cache.lookup(scope("/")) is None
+    cache.store(scope("/"), "fr|out", b"home", '"a"', {}, immutable=False)
+    assert cache.lookup(scope("/", query=b"status=voting")) is None
 
 
 async def test_a_write_in_this_worker_refreshes_shared_pages(cached_client):
