@@ -50,7 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (database, log)")
     args = parser.parse_args(argv)
     for path in args.urls or []:
-        if not path.startswith("/"):
+        if not path.removeprefix(SIGNED_IN).startswith("/"):
             parser.error(f"--urls takes paths such as /healthz, not {path!r}: only {HOST} is targeted")
     if min(args.workers, args.threads, args.connections, args.duration) < 1:
         parser.error("--workers, --threads, --connections and --duration must be at least 1")

@@ -6,6 +6,7 @@ form re-renders the page with the message beside its form (and field), with the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
@@ -16,10 +17,13 @@ from litestar.response import Redirect
 
 from indicators.content import IndicatorText
 from indicators.errors import FrameworkError, InvalidInput, NotFound
-from indicators.queries import list_themes
+from indicators.queries import FrameworkInfo, list_themes
 from proposals.discussion import (
     COMMENT_MAX,
     HIDE_REASON_MAX,
+    CommentView,
+    ProposalRevisionView,
+    TimelineEvent,
     add_comment,
     hide_comment,
     list_comments,
@@ -36,6 +40,7 @@ from proposals.services import (
     TEXT_MAX,
     TITLE_MAX,
     Page,
+    ProposalView,
     get_proposal,
     list_proposals,
     moment,
@@ -52,6 +57,7 @@ from proposals.steward_pages import (
 from proposals.voting import (
     CHOICES,
     VOTE_REASON_MAX,
+    VoteStatus,
     against_reasons,
     cast_vote,
     decide_proposal,
@@ -59,10 +65,10 @@ from proposals.voting import (
     open_vote,
     vote_status,
 )
-from proposals.working_groups import list_working_groups
+from proposals.working_groups import WorkingGroupInfo, list_working_groups
 from server.auth import actor_of, require_actor, signed_in
 from server.freshness import release_published
-from server.rendering import page
+from server.rendering import page, page_for_many
 
 PER_PAGE = 20
 DECIDED = ("accepted", "rejected")
@@ -277,16 +283,45 @@ async def proposal_create(request: Request) -> Response:
 # --- the proposal page ------------------------------------------------------------------------
 
 
-async def _debate(proposal_id: int) -> tuple:
-    """What every viewer of a proposal page sees: read once for many requests (a short cache)."""
+@dataclass(frozen=True)
+class Debate:
+    """What every viewer of a proposal page sees alike."""
+
+    proposal: ProposalView
+    framework: FrameworkInfo
+    current: str
+    comments: list[CommentView]
+    revisions: list[ProposalRevisionView]
+    timeline: list[TimelineEvent]
+    group: WorkingGroupInfo | None
+    voting: VoteStatus | None
+    reasons: list[tuple[str, str]]
+    vote_from: datetime | None
+
+
+async def _debate(request: Request, proposal_id: int) -> Debate:
+    """Read once for many requests (a short cache, cleared by any write in this worker)."""
     proposal = await get_proposal(proposal_id)
-    comments = await list_comments(proposal_id)
-    revisions = await proposal_revisions(proposal_id)
-    timeline = [event for event in await proposal_timeline(proposal_id) if event.action in TIMELINE_ACTIONS]
-    group = next(
-        (g for g in await list_working_groups(proposal.framework) if proposal.theme_code in g.themes), None
+    framework, current = await request.app.state.releases.framework(proposal.framework)
+    vote_from = None
+    if proposal.status == "discussion":
+        rule = await get_rule(framework.id)
+        vote_from = moment(proposal.created_at) + timedelta(days=rule.min_discussion_days)
+    return Debate(
+        proposal=proposal,
+        framework=framework,
+        current=current,
+        comments=await list_comments(proposal_id),
+        revisions=await proposal_revisions(proposal_id),
+        timeline=[e for e in await proposal_timeline(proposal_id) if e.action in TIMELINE_ACTIONS],
+        group=next(
+            (g for g in await list_working_groups(proposal.framework) if proposal.theme_code in g.themes),
+            None,
+        ),
+        voting=await vote_status(proposal_id) if proposal.status == "voting" else None,
+        reasons=await against_reasons(proposal_id) if proposal.status in DECIDED else [],
+        vote_from=vote_from,
     )
-    return proposal, comments, revisions, timeline, group
 
 
 async def _proposal_page(
@@ -297,48 +332,33 @@ async def _proposal_page(
     values: dict | None = None,
 ) -> Response:
     actor = actor_of(request)
-    debate = await request.app.state.debates.get(proposal_id, lambda: _debate(proposal_id))
-    proposal, comments, revisions, timeline, group = debate
-    framework, current = await request.app.state.releases.framework(proposal.framework)
+    debate = await request.app.state.short.get(("debate", proposal_id), lambda: _debate(request, proposal_id))
+    proposal, group = debate.proposal, debate.group
     is_author = actor is not None and actor.id == proposal.author.id
     is_steward = actor is not None and actor.role.at_least(Role.steward)
     is_member = actor is not None and group is not None and any(m[0] == actor.id for m in group.members)
-    voting = await vote_status(proposal_id) if proposal.status == "voting" else None
-    ballot = await my_ballot(proposal_id, actor.id) if voting is not None and is_member else None
-    reasons = await against_reasons(proposal_id) if proposal.status in DECIDED else []
-    vote_from = None
-    if proposal.status == "discussion":
-        rule = await get_rule(framework.id)
-        vote_from = moment(proposal.created_at) + timedelta(days=rule.min_discussion_days)
+    ballot = await my_ballot(proposal_id, actor.id) if debate.voting is not None and is_member else None
     can_open = proposal.status == "discussion" and (
-        is_steward or (is_author and vote_from is not None and datetime.now(UTC) >= vote_from)
+        is_steward or (is_author and debate.vote_from is not None and datetime.now(UTC) >= debate.vote_from)
     )
-    return page(
-        request,
-        "proposals/proposal.html",
-        status,
-        shared=trouble is None,
-        proposal=proposal,
-        framework=framework,
-        current=current,
-        comments=comments,
-        revisions=revisions,
-        timeline=timeline,
-        group=group,
-        voting=voting,
-        ballot=ballot,
-        reasons=reasons,
-        vote_from=vote_from,
-        is_author=is_author,
-        is_steward=is_steward,
-        is_member=is_member,
-        can_open=can_open,
-        can_comment=actor is not None and proposal.status in ("discussion", "voting"),
-        choices=CHOICES,
-        problem=trouble,
-        values=values or {},
-        limits=LIMITS,
-    )
+    context = {
+        **{name: getattr(debate, name) for name in Debate.__dataclass_fields__},
+        "ballot": ballot,
+        "is_author": is_author,
+        "is_steward": is_steward,
+        "is_member": is_member,
+        "can_open": can_open,
+        "can_comment": actor is not None and proposal.status in ("discussion", "voting"),
+        "choices": CHOICES,
+        "limits": LIMITS,
+    }
+    if trouble is not None or values:
+        return page(
+            request, "proposals/proposal.html", status, problem=trouble, values=values or {}, **context
+        )
+    # Viewers with the same rights (and ballot) see the same page: rendered once for them all.
+    rights = (proposal_id, is_author, is_steward, is_member, can_open, ballot)
+    return await page_for_many(request, rights, "proposals/proposal.html", problem=None, values={}, **context)
 
 
 @get("/proposals/{proposal_id:int}", name="proposal")

@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = engine_finder()
     published = PublishedCache(settings.latest_ttl_seconds)
-    debates = ShortCache(settings.latest_ttl_seconds)
+    short = ShortCache(settings.latest_ttl_seconds)
 
     async def open_database() -> None:
         # The pool belongs to the event loop that serves requests (one per worker).
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "releases": ReleaseCache(settings.latest_ttl_seconds),
             "bodies": BodyCache(),
             "published": published,
-            "debates": debates,
+            "short": short,
         }
     )
     decisions = DecisionLoop(state, settings.decision_interval_seconds)
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # The API takes no cookie; health checks and static files need no token either.
             exclude=["/api/", "/healthz", "/static/"],
         ),
-        before_send=[add_security_headers, forget_after_writes(published, debates)],
+        before_send=[add_security_headers, forget_after_writes(published, short)],
         # Only the schema itself: the documentation UIs load scripts from CDNs, which the CSP forbids.
         openapi_config=OpenAPIConfig(
             title="Référentiel vivant API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]

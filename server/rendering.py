@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from litestar import Request, Response
 
 from server.auth import actor_of
@@ -40,4 +42,32 @@ def page(
     )
     return Response(
         html, status_code=status_code, media_type="text/html", headers={"Cache-Control": "no-store"}
+    )
+
+
+# Stands for the viewer's CSRF token in a page rendered once for many viewers.
+CSRF_PLACEHOLDER = "@@csrf-token@@"
+
+
+async def page_for_many(request: Request, key: Hashable, template: str, **context: object) -> Response:
+    """A signed-in page that every viewer with the same rights sees alike (`key` names them):
+    rendered once for all of them (short cache), each getting their own CSRF token."""
+    viewer = viewer_of(request)
+
+    async def produce() -> str:
+        return render(
+            template,
+            viewer.language,
+            actor=None,  # nothing personal in such a page: the key says what differs
+            signed_in=viewer.signed_in,
+            csrf_token=CSRF_PLACEHOLDER,
+            request_path=request.scope["path"],
+            **context,
+        )
+
+    html = await request.app.state.short.get(("page", template, key, viewer), produce)
+    return Response(
+        html.replace(CSRF_PLACEHOLDER, csrf_token(request)),
+        media_type="text/html",
+        headers={"Cache-Control": "no-store"},
     )
