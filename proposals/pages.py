@@ -132,34 +132,43 @@ async def proposals_list(
     slug = _framework_slug(request)
     framework, _current = await request.app.state.releases.framework(slug)
     filters = {name: value for name, value in (("status", status), ("theme", theme)) if value}
-    code, error = 200, None
     try:
-        result = await list_proposals(
-            slug, filters.get("status"), filters.get("theme"), page_number, PER_PAGE
+        # The same list for everyone: read once for many requests (short cache).
+        result, themes = await request.app.state.short.get(
+            ("proposals", slug, status, theme, page_number),
+            lambda: _list_data(framework, status, theme, page_number),
         )
     except InvalidInput as failure:
-        code, error = 400, str(failure)
-        result = Page(items=[], total=0, page=1, per_page=PER_PAGE)
+        empty = Page(items=[], total=0, page=1, per_page=PER_PAGE)
+        context = _list_context(framework, await list_themes(framework), filters, empty, page_number)
+        return page(request, "proposals/list.html", 400, error=str(failure), **context)
+    context = _list_context(framework, themes, filters, result, page_number)
+    if actor_of(request) is None:
+        return page(request, "proposals/list.html", shared=True, error=None, **context)
+    key = ("proposals", slug, status, theme, page_number)
+    return await page_for_many(request, key, "proposals/list.html", error=None, **context)
 
-    def url(number: int) -> str:
-        query = {**filters, **({"page": str(number)} if number > 1 else {})}
+
+async def _list_data(framework: FrameworkInfo, status: str | None, theme: str | None, number: int) -> tuple:
+    result = await list_proposals(framework.slug, status, theme, number, PER_PAGE)
+    return result, await list_themes(framework)
+
+
+def _list_context(framework: FrameworkInfo, themes: list, filters: dict, result: Page, number: int) -> dict:
+    def url(n: int) -> str:
+        query = {**filters, **({"page": str(n)} if n > 1 else {})}
         return "/proposals" + (f"?{urlencode(query)}" if query else "")
 
-    return page(
-        request,
-        "proposals/list.html",
-        code,
-        shared=True,
-        framework=framework,
-        themes=await list_themes(framework),
-        statuses=STATUSES,
-        filters=filters,
-        result=result,
-        error=error,
-        prev_url=url(page_number - 1) if page_number > 1 else None,
-        next_url=url(page_number + 1) if page_number < result.pages else None,
-        first_url=url(1),
-    )
+    return {
+        "framework": framework,
+        "themes": themes,
+        "statuses": STATUSES,
+        "filters": filters,
+        "result": result,
+        "prev_url": url(number - 1) if number > 1 else None,
+        "next_url": url(number + 1) if number < result.pages else None,
+        "first_url": url(1),
+    }
 
 
 # --- writing a proposal --------------------------------------------------------------------
@@ -352,9 +361,17 @@ async def _proposal_page(
         "choices": CHOICES,
         "limits": LIMITS,
     }
-    if trouble is not None or values:
+    if trouble is not None or values or actor is None:
+        # Signed-out visitors all see the same page: it is shared like a published one.
+        shared = trouble is None and not values
         return page(
-            request, "proposals/proposal.html", status, problem=trouble, values=values or {}, **context
+            request,
+            "proposals/proposal.html",
+            status,
+            shared=shared,
+            problem=trouble,
+            values=values or {},
+            **context,
         )
     # Viewers with the same rights (and ballot) see the same page: rendered once for them all.
     rights = (proposal_id, is_author, is_steward, is_member, can_open, ballot)
