@@ -6,6 +6,8 @@ Browsers are known by a session cookie (HTML pages, with CSRF on every form); pr
 
 from __future__ import annotations
 
+import hashlib
+
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
@@ -38,12 +40,18 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         actor: Actor | None = None
         if scope["type"] == "http":
-            if is_api(scope["path"]):
-                token = _bearer(scope)
-                actor = await actor_for_token(token) if token else None
-            else:
-                secret = session_secret(scope)
-                actor = await actor_for_session(secret) if secret else None
+            api = is_api(scope["path"])
+            secret = _bearer(scope) if api else session_secret(scope)
+            if secret:
+                # Trusted for the short cache's lifetime (latest_ttl): a sign-out, role change
+                # or disabled account is seen at once in this worker (writes clear the cache),
+                # within that time in the others.
+                lookup = actor_for_token if api else actor_for_session
+                key = (
+                    "token" if api else "session",
+                    hashlib.sha256(secret.encode("utf-8", "replace")).digest(),
+                )
+                actor = await scope["litestar_app"].state.short.get(key, lambda: lookup(secret))
         scope["user"] = actor
         await app(scope, receive, send)
 
