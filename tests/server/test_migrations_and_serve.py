@@ -43,7 +43,7 @@ async def empty_database_url(tmp_path: Path):
     if not ON_POSTGRES:
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    name = "referentiel_empty_migration_test"
+    name = DATABASE_URL.rsplit("/", 1)[1] + "_empty"  # beside the test database, one per test run
     admin = await asyncpg.connect(DATABASE_URL)
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name}")
