@@ -37,7 +37,8 @@ def error_response(request: Request, status: int, detail: str) -> Response:
 def domain_error(request: Request, exc: FrameworkError) -> Response:
     if isinstance(exc, NotSignedIn) and not request.scope["path"].startswith("/api/"):
         # A person is sent to sign in, and brought back here afterwards.
-        target = request.scope["path"] if request.method == "GET" else "/"
+        query = request.scope["query_string"].decode("latin-1")
+        target = request.scope["path"] + (f"?{query}" if query else "") if request.method == "GET" else "/"
         return Redirect(f"/sign-in?{urlencode({'next': target})}", status_code=303)
     status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
     response = error_response(request, status, str(exc))
