@@ -37,8 +37,10 @@ async def end_session(secret: str) -> None:
     await Session.delete().where(Session.token_hash == _digest(secret))
 
 
-async def end_all_sessions(account_id: int) -> None:
+async def end_all_access(account_id: int) -> None:
+    """Every browser signed in as the account, and every API token of it, stop working."""
     await Session.delete().where(Session.account == account_id)
+    await ApiToken.delete().where(ApiToken.account == account_id)
 
 
 async def actor_for_session(secret: str) -> Actor | None:

@@ -15,13 +15,16 @@ from proposals.access import create_api_token, end_session, start_session
 from proposals.accounts import (
     AccountView,
     authenticate,
+    change_password,
     get_account,
     normalise_email,
     register_account,
+    set_active,
     set_role,
 )
 from proposals.errors import NotSignedIn
 from proposals.rate_limits import hit
+from proposals.roles import Role
 from server.auth import require_actor, session_secret, signed_in
 from server.rendering import page
 from server.requests import SESSION_COOKIE, form_data, local_path
@@ -139,7 +142,22 @@ async def sign_out(request: Request) -> Redirect:
 
 @get("/account", name="account", guards=[signed_in])
 async def account_page(request: Request) -> Response:
-    return page(request, "accounts/account.html", account=await get_account(require_actor(request).id))
+    account = await get_account(require_actor(request).id)
+    return page(request, "accounts/account.html", account=account, errors={}, values={})
+
+
+@post("/account/password", name="change_password", guards=[signed_in])
+async def change_password_form(request: Request) -> Response:
+    actor = require_actor(request)
+    values = await form_data(request)
+    try:
+        await change_password(actor, values.get("current_password", ""), values.get("password", ""))
+    except InvalidInput as error:
+        account = await get_account(actor.id)
+        errors = {error.field or "password": str(error)}
+        return page(request, "accounts/account.html", 400, account=account, errors=errors, values={})
+    # Every session ended with the change; this browser gets a fresh one.
+    return _signed_in_response(request, "/account", await start_session(actor.id))
 
 
 # --- API ---------------------------------------------------------------------------------
@@ -158,8 +176,9 @@ class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
     password: str
 
 
-class RoleChange(msgspec.Struct, forbid_unknown_fields=True):
-    role: str
+class AccountChange(msgspec.Struct, forbid_unknown_fields=True):
+    role: str | None = None
+    is_active: bool | None = None
 
 
 @post("/accounts", summary="Register as a practitioner")
@@ -175,11 +194,18 @@ async def api_me(request: Request) -> dict[str, Any]:
     return account_json(await get_account(require_actor(request).id))
 
 
-@patch("/accounts/{account_id:int}", summary="Grant a role (stewards)", guards=[signed_in])
+@patch("/accounts/{account_id:int}", summary="Grant a role, or (de)activate (stewards)", guards=[signed_in])
 async def api_set_role(
-    request: Request, account_id: FromPath[int], data: JSONBody[RoleChange]
+    request: Request, account_id: FromPath[int], data: JSONBody[AccountChange]
 ) -> dict[str, Any]:
-    return account_json(await set_role(require_actor(request), account_id, data.role))
+    actor = require_actor(request)
+    actor.require(Role.steward, "change accounts")
+    account = await get_account(account_id)
+    if data.role is not None:
+        account = await set_role(actor, account_id, data.role)
+    if data.is_active is not None:
+        account = await set_active(actor, account_id, data.is_active)
+    return account_json(account)
 
 
 @post("/tokens", summary="Exchange an email and password for an API token")
@@ -192,5 +218,5 @@ async def api_token(request: Request, data: JSONBody[TokenRequest]) -> Response[
     return Response({"token": await create_api_token(account.id), "account_id": account.id}, status_code=201)
 
 
-ACCOUNT_PAGES = [register_form, register, sign_in_form, sign_in, sign_out, account_page]
+ACCOUNT_PAGES = [register_form, register, sign_in_form, sign_in, sign_out, account_page, change_password_form]
 ACCOUNT_API = [api_register, api_me, api_set_role, api_token]

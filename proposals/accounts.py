@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from indicators.errors import Conflict, InvalidInput, NotFound
+from proposals.access import end_all_access
 from proposals.audit import record
 from proposals.passwords import check_password, hash_password, verify_password
 from proposals.roles import Actor, Role
@@ -143,4 +144,38 @@ async def set_role(actor: Actor, account_id: int, role: object) -> AccountView:
         if row["role"] != new_role.value:
             await Account.update({Account.role: new_role.value}).where(Account.id == account_id)
             await record(actor.id, "account.role_changed", "account", account_id, {"role": new_role.value})
+    return await get_account(account_id)
+
+
+async def change_password(actor: Actor, current: object, new: object) -> None:
+    """Ends every session and token of the account: whoever knew the old password is out."""
+    if not isinstance(current, str) or not isinstance(new, str):
+        raise InvalidInput("Passwords must be text.", "password")
+    row = await Account.select(Account.password_hash).where(Account.id == actor.id).first()
+    if row is None or not await verify_password(row["password_hash"], current):
+        raise InvalidInput("The current password is not right.", "current_password")
+    check_password(new)
+    new_hash = await hash_password(new)
+    async with Account._meta.db.transaction():
+        await Account.update({Account.password_hash: new_hash}).where(Account.id == actor.id)
+        await end_all_access(actor.id)
+        await record(actor.id, "account.password_changed", "account", actor.id)
+
+
+async def set_active(actor: Actor, account_id: int, active: bool) -> AccountView:
+    """A steward deactivates (or reactivates) an account; deactivating ends its sessions and tokens."""
+    actor.require(Role.steward, "deactivate accounts")
+    if account_id == actor.id and not active:
+        raise Conflict("A steward cannot deactivate their own account.")
+    async with Account._meta.db.transaction():
+        row = await Account.select(Account.is_active).where(Account.id == account_id).first()
+        if row is None:
+            raise NotFound(f"There is no account {account_id}.")
+        if row["is_active"] != active:
+            await Account.update({Account.is_active: active}).where(Account.id == account_id)
+            if not active:
+                await end_all_access(account_id)
+            await record(
+                actor.id, "account.activated" if active else "account.deactivated", "account", account_id
+            )
     return await get_account(account_id)

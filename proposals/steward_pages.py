@@ -14,7 +14,7 @@ from litestar.response import Redirect
 
 from indicators.errors import FrameworkError, InvalidInput
 from indicators.queries import list_themes
-from proposals.accounts import list_accounts, set_role
+from proposals.accounts import list_accounts, set_active, set_role
 from proposals.roles import Actor, Role
 from proposals.tables import AuditEntry
 from proposals.working_groups import add_member, create_working_group, list_working_groups, remove_member
@@ -168,6 +168,19 @@ async def steward_set_role(request: Request, account_id: FromPath[int]) -> Respo
     return Redirect(f"/steward/accounts#account-{account_id}", status_code=303)
 
 
+@post("/steward/accounts/{account_id:int}/active", name="steward_set_active", guards=[signed_in])
+async def steward_set_active(request: Request, account_id: FromPath[int]) -> Response:
+    actor = steward(request)
+    values = await submitted(request)
+    try:
+        await set_active(actor, account_id, values.get("active") == "1")
+    except FrameworkError as error:
+        return await _accounts_page(
+            request, status_of(error), problem(f"account-{account_id}", error, "active")
+        )
+    return Redirect(f"/steward/accounts#account-{account_id}", status_code=303)
+
+
 async def _groups_page(
     request: Request, status: int = 200, trouble: dict | None = None, values: dict | None = None
 ) -> Response:
@@ -262,6 +275,7 @@ STEWARD_PAGES = [
     steward_index,
     steward_accounts,
     steward_set_role,
+    steward_set_active,
     steward_working_groups,
     steward_create_group,
     steward_add_member,

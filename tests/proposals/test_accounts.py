@@ -203,3 +203,65 @@ async def test_only_stewards_grant_roles(client):
         headers={"Authorization": f"Bearer {tokens['s@example.org']}"},
     )
     assert unknown.status_code == 400 and "Unknown role" in unknown.json()["detail"]
+
+
+async def test_a_password_change_ends_every_other_session_and_token(client):
+    await register_account("j@example.org", PASSWORD, "J")
+    token = (
+        await client.post("/api/v1/tokens", json={"email": "j@example.org", "password": PASSWORD})
+    ).json()
+    other_browser = httpx.AsyncClient(transport=client._transport, base_url="https://testserver")
+    form = (await other_browser.get("/sign-in")).text
+    await other_browser.post(
+        "/sign-in", data={"_csrf_token": csrf_of(form), "email": "j@example.org", "password": PASSWORD}
+    )
+    assert (await other_browser.get("/account")).status_code == 200
+    form = (await client.get("/sign-in")).text
+    await client.post(
+        "/sign-in", data={"_csrf_token": csrf_of(form), "email": "j@example.org", "password": PASSWORD}
+    )
+    account = await client.get("/account")
+    wrong = await client.post(
+        "/account/password",
+        data={
+            "_csrf_token": csrf_of(account.text),
+            "current_password": "nope nope",
+            "password": "nouveau secret",
+        },
+    )
+    assert wrong.status_code == 400 and "current password is not right" in wrong.text
+    changed = await client.post(
+        "/account/password",
+        data={
+            "_csrf_token": csrf_of(account.text),
+            "current_password": PASSWORD,
+            "password": "nouveau secret",
+        },
+    )
+    assert changed.status_code == 303
+    assert (await client.get("/account")).status_code == 200  # this browser stays signed in
+    assert (await other_browser.get("/account")).status_code == 303  # the other one is out
+    me = await client.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {token['token']}"})
+    assert me.status_code == 401
+    await other_browser.aclose()
+
+
+async def test_a_deactivated_account_is_signed_out_everywhere(client):
+    await register_account("k@example.org", PASSWORD, "K", role=Role.steward)
+    user = await register_account("l@example.org", PASSWORD, "L")
+    steward = (
+        await client.post("/api/v1/tokens", json={"email": "k@example.org", "password": PASSWORD})
+    ).json()
+    victim = (
+        await client.post("/api/v1/tokens", json={"email": "l@example.org", "password": PASSWORD})
+    ).json()
+    off = await client.patch(
+        f"/api/v1/accounts/{user.id}",
+        json={"is_active": False},
+        headers={"Authorization": f"Bearer {steward['token']}"},
+    )
+    assert off.status_code == 200
+    me = await client.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {victim['token']}"})
+    assert me.status_code == 401
+    again = await client.post("/api/v1/tokens", json={"email": "l@example.org", "password": PASSWORD})
+    assert again.status_code == 401
