@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from proposals.discussion import add_comment, hide_comment, list_comments
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
+from proposals.rules import Rule, get_rule, set_rule
 from proposals.serialize import comment_json, page_json, proposal_json, working_group_json
 from proposals.services import get_proposal, list_proposals
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
@@ -76,6 +77,36 @@ class BallotBody(Strict):
 
 class HidingBody(Strict):
     reason: str
+
+
+class RuleBody(Strict, omit_defaults=True):
+    min_discussion_days: int | None = None
+    voting_days: int | None = None
+    quorum: str | None = None
+    retire_threshold: str | None = None
+
+
+def rule_json(rule: Rule) -> dict[str, Any]:
+    return {
+        "min_discussion_days": rule.min_discussion_days,
+        "voting_days": rule.voting_days,
+        "quorum": str(rule.quorum),
+        "retire_threshold": str(rule.retire_threshold),
+    }
+
+
+@get("/frameworks/{slug:str}/decision-rule", summary="How votes are decided in a framework")
+async def api_get_rule(request: Request, slug: FromPath[str]) -> dict[str, Any]:
+    framework, _current = await request.app.state.releases.framework(slug)
+    return rule_json(await get_rule(framework.id))
+
+
+@put(
+    "/frameworks/{slug:str}/decision-rule", guards=[signed_in], summary="Change the decision rule (stewards)"
+)
+async def api_set_rule(request: Request, slug: FromPath[str], data: JSONBody[RuleBody]) -> dict[str, Any]:
+    fields = {name: value for name, value in msgspec.structs.asdict(data).items() if value is not None}
+    return rule_json(await set_rule(require_actor(request), slug, **fields))
 
 
 @post(
@@ -213,6 +244,8 @@ async def api_withdraw(request: Request, proposal_id: Id) -> dict[str, Any]:
 
 
 PROPOSAL_API = [
+    api_get_rule,
+    api_set_rule,
     api_create_group,
     api_add_member,
     api_create_proposal,

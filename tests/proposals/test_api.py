@@ -215,3 +215,31 @@ async def test_signed_out_callers_get_401(api: Api):
     response = await api.call("POST", "/frameworks/qualite-mentorat/proposals", None, json=AMENDMENT)
     assert response.status_code == 401
     assert "Sign in" in response.json()["detail"]
+
+
+async def test_stewards_set_the_decision_rule(api: Api, people: dict):
+    assert (await api.call("GET", "/frameworks/qualite-mentorat/decision-rule")).json() == {
+        "min_discussion_days": 7,
+        "voting_days": 7,
+        "quorum": "1/2",
+        "retire_threshold": "2/3",
+    }
+    changed = await api.call(
+        "PUT",
+        "/frameworks/qualite-mentorat/decision-rule",
+        people["steward"],
+        json={"voting_days": 3, "quorum": "0.6"},
+    )
+    assert (
+        changed.status_code == 200
+        and changed.json()["voting_days"] == 3
+        and changed.json()["quorum"] == "3/5"
+    )
+    bad = await api.call(
+        "PUT", "/frameworks/qualite-mentorat/decision-rule", people["steward"], json={"quorum": "2"}
+    )
+    assert bad.status_code == 400 and "between" in bad.json()["detail"]
+    denied = await api.call(
+        "PUT", "/frameworks/qualite-mentorat/decision-rule", people["author"], json={"quorum": "1"}
+    )
+    assert denied.status_code == 403

@@ -76,6 +76,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/proposals/{proposal_id:int}/withdrawal"): ACCOUNT,
     ("POST", "/api/v1/comments/{comment_id:int}/hiding"): STEWARD,
     # stewardship
+    ("GET", "/api/v1/frameworks/{slug:str}/decision-rule"): ANYONE,
+    ("PUT", "/api/v1/frameworks/{slug:str}/decision-rule"): STEWARD,
     ("POST", "/api/v1/frameworks/{slug:str}/working-groups"): STEWARD,
     ("PUT", "/api/v1/working-groups/{group_id:int}/members/{account_id:int}"): STEWARD,
     ("GET", "/steward"): STEWARD,
@@ -91,6 +93,7 @@ ROUTES: dict[tuple[str, str], str] = {
 
 # Valid bodies, so that the answer is about who calls, not about what was sent.
 BODIES = {
+    "/api/v1/frameworks/{slug:str}/decision-rule": {"quorum": "2/3"},
     "/api/v1/accounts/{account_id:int}": {"role": "steward"},
     "/api/v1/comments/{comment_id:int}/hiding": {"reason": "Hors sujet."},
     "/api/v1/frameworks/{slug:str}/working-groups": {"name": "Autre groupe", "themes": ["SEL"]},
