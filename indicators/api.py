@@ -8,8 +8,8 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath
 
+from indicators import urls
 from indicators.compare import compare_releases
-from indicators.errors import NotFound
 from indicators.queries import indicator_history, list_frameworks, list_releases
 from indicators.serialize import (
     comparison_json,
@@ -55,9 +55,7 @@ async def release(
 
 @get("/frameworks/{slug:str}/compare/{spec:str}", summary="What changed between two releases")
 async def compare(request: Request, state: State, slug: FromPath[str], spec: FromPath[str]) -> dict:
-    before_version, separator, after_version = spec.partition("...")
-    if not separator:
-        raise NotFound(f"{spec!r} is not a comparison: write FROM...TO, e.g. 1.0.0...latest.")
+    before_version, after_version = urls.split_comparison(spec)
     _framework, before, _current = await state.releases.release(slug, before_version)
     _framework, after, _current = await state.releases.release(slug, after_version)
     return comparison_json(slug, compare_releases(before, after), site_base(request))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping
 
 from indicators.content import Release, ReleasedIndicator, ReleasedTheme
@@ -67,6 +68,23 @@ def defuse(cell: str | int | None) -> str | int:
     return cell
 
 
+# Where CommonMark starts raw HTML (a tag, closing tag, comment, declaration or processing instruction)
+# or an autolink: "<" followed by a letter, "/", "!" or "?".
+_RAW_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def inert(text: str) -> str:
+    """A contributor's text for the Markdown export, with no raw HTML left in it.
+
+    Markdown viewers render raw HTML (CommonMark passes it through), so `<svg onload=...>` in an
+    indicator's text would run in the reader's viewer. Each "<" that could open a tag becomes the
+    entity &lt;, which every viewer shows as "<" (a preceding backslash cannot undo an entity, as it
+    could undo a backslash escape). Other Markdown is kept; "a < b" stays as it is. In a code span
+    the entity shows as written: a small price for texts meant to be prose.
+    """
+    return _RAW_HTML_START.sub("&lt;", text)
+
+
 def release_markdown(
     release: Release, framework_title: str, evidence_labels: Mapping[str, str] | None = None
 ) -> str:
@@ -80,7 +98,7 @@ def release_markdown(
         blocks.extend(_theme_blocks(theme))
         for indicator in theme.indicators:
             blocks.extend(_indicator_blocks(indicator, labels))
-    return "\n\n".join(block for block in blocks if block) + "\n"
+    return inert("\n\n".join(block for block in blocks if block) + "\n")
 
 
 def _release_header(release: Release) -> Iterator[str]:

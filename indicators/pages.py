@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from litestar import Request, Response, get
@@ -19,6 +20,30 @@ from server.responses import HTML, REVALIDATE, Body, respond
 from server.templating import render
 
 PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}
+
+
+async def _shared_page(
+    request: Request,
+    state: State,
+    key: tuple,
+    template: str,
+    load: Callable[[], Awaitable[dict]] | None = None,
+    **context: object,
+) -> Response:
+    """A page made of published content: rendered once per worker, address and viewer kind,
+    then served as bytes. `load` reads what the page needs beyond `context`, only when rendering."""
+    viewer = viewer_of(request)
+    path = request.scope["path"]
+
+    async def produce() -> Body:
+        loaded = await load() if load is not None else {}
+        html = render(
+            template, viewer.language, signed_in=viewer.signed_in, request_path=path, **context, **loaded
+        )
+        return Body.of(html, HTML)
+
+    body = await state.bodies.get((*key, path, viewer), produce)
+    return _page(request, body, viewer)
 
 
 def _page(request: Request, body: Body, viewer: Viewer) -> Response:
@@ -47,23 +72,11 @@ async def release_page(
 
 
 async def _release_page(request: Request, state: State, slug: str, version: str) -> Response:
-    viewer = viewer_of(request)
     framework, release, current = await state.releases.release(slug, version)
-
-    async def produce() -> Body:
-        page = render(
-            "indicators/release.html",
-            viewer.language,
-            signed_in=viewer.signed_in,
-            request_path=request.scope["path"],
-            framework=framework,
-            release=release,
-            current=current,
-        )
-        return Body.of(page, HTML)
-
-    body = await state.bodies.get(("release", slug, release.version, current, viewer), produce)
-    return _page(request, body, viewer)
+    key = ("release", slug, release.version, current)
+    return await _shared_page(
+        request, state, key, "indicators/release.html", framework=framework, release=release, current=current
+    )
 
 
 async def _download(request: Request, state: State, slug: str, version: str, fmt: str) -> Response:
@@ -83,24 +96,15 @@ async def _download(request: Request, state: State, slug: str, version: str, fmt
 
 @get("/frameworks/{slug:str}/releases", name="releases")
 async def releases_page(request: Request, state: State, slug: FromPath[str]) -> Response:
-    viewer = viewer_of(request)
     framework, current = await state.releases.framework(slug)
 
-    async def produce() -> Body:
-        releases = await list_releases(framework)
-        page = render(
-            "indicators/releases.html",
-            viewer.language,
-            signed_in=viewer.signed_in,
-            request_path=request.scope["path"],
-            framework=framework,
-            releases=releases,
-            current=current,
-        )
-        return Body.of(page, HTML)
+    async def load() -> dict:
+        return {"releases": await list_releases(framework)}
 
-    body = await state.bodies.get(("releases", slug, current, viewer), produce)
-    return _page(request, body, viewer)
+    key = ("releases", slug, current)
+    return await _shared_page(
+        request, state, key, "indicators/releases.html", load, framework=framework, current=current
+    )
 
 
 @get("/frameworks/{slug:str}/releases/{version:str}/indicators/{code:str}", name="indicator")
@@ -111,32 +115,21 @@ async def indicator_page(
 
 
 async def _indicator_page(request: Request, state: State, slug: str, version: str, code: str) -> Response:
-    viewer = viewer_of(request)
     framework, release, current = await state.releases.release(slug, version)
     placed = release.indicators().get(code)
     if placed is None:
         raise NotFound(f"The release {release.version} of {slug!r} has no indicator {code!r}.")
     theme, indicator = placed
 
-    async def produce() -> Body:
-        history = [h for h in await indicator_history(framework, code) if h.number <= indicator.revision]
-        page = render(
-            "indicators/indicator.html",
-            viewer.language,
-            signed_in=viewer.signed_in,
-            request_path=request.scope["path"],
-            framework=framework,
-            release=release,
-            current=current,
-            theme=theme,
-            indicator=indicator,
-            code=code,
-            history=history,
-        )
-        return Body.of(page, HTML)
+    async def load() -> dict:
+        history = await indicator_history(framework, code)
+        return {"history": [item for item in history if item.number <= indicator.revision]}
 
-    body = await state.bodies.get(("indicator", slug, release.version, current, code, viewer), produce)
-    return _page(request, body, viewer)
+    key = ("indicator", slug, release.version, current, code)
+    context = {"framework": framework, "release": release, "current": current, "theme": theme}
+    return await _shared_page(
+        request, state, key, "indicators/indicator.html", load, indicator=indicator, code=code, **context
+    )
 
 
 @get("/frameworks/{slug:str}/indicators/{code:str}", name="current_indicator")
@@ -174,31 +167,16 @@ async def compare_form(
 
 @get("/frameworks/{slug:str}/compare/{spec:str}", name="compare")
 async def compare_page(request: Request, state: State, slug: FromPath[str], spec: FromPath[str]) -> Response:
-    before_version, separator, after_version = spec.partition("...")
-    if not separator:
-        raise NotFound(f"{spec!r} is not a comparison: write FROM...TO, e.g. 1.0.0...latest.")
-    viewer = viewer_of(request)
+    before_version, after_version = urls.split_comparison(spec)
     framework, before, current = await state.releases.release(slug, before_version)
     _framework, after, _current = await state.releases.release(slug, after_version)
 
-    async def produce() -> Body:
-        comparison = compare_releases(before, after)
-        page = render(
-            "indicators/compare.html",
-            viewer.language,
-            signed_in=viewer.signed_in,
-            request_path=request.scope["path"],
-            framework=framework,
-            before=before,
-            after=after,
-            current=current,
-            comparison=comparison,
-        )
-        return Body.of(page, HTML)
+    async def load() -> dict:
+        return {"comparison": compare_releases(before, after)}
 
-    key = ("compare", slug, before.version, after.version, current, viewer)
-    body = await state.bodies.get(key, produce)
-    return _page(request, body, viewer)
+    key = ("compare", slug, before.version, after.version, current)
+    context = {"framework": framework, "before": before, "after": after, "current": current}
+    return await _shared_page(request, state, key, "indicators/compare.html", load, **context)
 
 
 @get("/frameworks/{slug:str}/releases.atom", name="feed")

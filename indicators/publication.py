@@ -7,6 +7,7 @@ framework serialises publications; on SQLite the IMMEDIATE transaction does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -27,6 +28,11 @@ from indicators.queries import (
 from indicators.tables import Indicator, IndicatorRevision, ReleaseEntry
 from indicators.tables import Release as ReleaseRow
 from indicators.versions import Bump, Version, parse_version
+
+# Called inside the publication's transaction, once the new revisions are written and before the
+# release row is: empty in production. server/faults.py puts a fault here (REFERENTIEL_FAULT) to
+# prove that a crash at this point leaves no half release (tests/server/test_crash.py).
+after_revisions_written: list[Callable[[], None]] = []
 
 
 class ChangeKind(StrEnum):
@@ -65,6 +71,8 @@ async def publish_release(
         version = previous.bump(bump)
         digest = content_hash(slug, str(version), summary, group_into_themes(rows))
         await _write_revisions(rows, proposal_id, now)
+        for hook in after_revisions_written:
+            hook()
         release = ReleaseRow(
             framework=framework.id,
             version=str(version),

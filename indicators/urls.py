@@ -2,6 +2,8 @@
 
 from urllib.parse import quote
 
+from indicators.errors import NotFound
+
 
 def framework_path(slug: str) -> str:
     return f"/frameworks/{quote(slug)}"
@@ -35,3 +37,11 @@ def compare_path(slug: str, before: str, after: str) -> str:
 
 def proposal_path(proposal_id: int) -> str:
     return f"/proposals/{proposal_id}"
+
+
+def split_comparison(spec: str) -> tuple[str, str]:
+    """'1.0.0...latest' (the last segment of a comparison's address) -> ('1.0.0', 'latest')."""
+    before, separator, after = spec.partition("...")
+    if not separator:
+        raise NotFound(f"{spec!r} is not a comparison: write FROM...TO, e.g. 1.0.0...latest.")
+    return before, after
