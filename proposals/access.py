@@ -10,6 +10,8 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from piccolo.columns import Column
+
 from proposals.audit import record
 from proposals.roles import Actor, Role
 from proposals.tables import ApiToken, Session
@@ -43,19 +45,26 @@ async def end_all_access(account_id: int) -> None:
     await ApiToken.delete().where(ApiToken.account == account_id)
 
 
-async def actor_for_session(secret: str) -> Actor | None:
+async def _actor(table: type[Session] | type[ApiToken], secret: str, *extra: Column) -> dict | None:
+    """The active account holding `secret` in `table`, with `extra` columns of the row."""
+    account = table.account
     row = (
-        await Session.select(
-            Session.account.id.as_alias("id"),
-            Session.account.role.as_alias("role"),
-            Session.account.display_name.as_alias("display_name"),
-            Session.account.is_active.as_alias("is_active"),
-            Session.expires_at,
+        await table.select(
+            account.id.as_alias("id"),
+            account.role.as_alias("role"),
+            account.display_name.as_alias("display_name"),
+            account.is_active.as_alias("is_active"),
+            *extra,
         )
-        .where(Session.token_hash == _digest(secret))
+        .where(table.token_hash == _digest(secret))
         .first()
     )
-    if row is None or not row["is_active"] or row["expires_at"] < datetime.now(UTC):
+    return row if row is not None and row["is_active"] else None
+
+
+async def actor_for_session(secret: str) -> Actor | None:
+    row = await _actor(Session, secret, Session.expires_at)
+    if row is None or row["expires_at"] < datetime.now(UTC):
         return None
     return Actor(row["id"], Role(row["role"]), row["display_name"])
 
@@ -71,16 +80,5 @@ async def create_api_token(account_id: int) -> str:
 
 
 async def actor_for_token(secret: str) -> Actor | None:
-    row = (
-        await ApiToken.select(
-            ApiToken.account.id.as_alias("id"),
-            ApiToken.account.role.as_alias("role"),
-            ApiToken.account.display_name.as_alias("display_name"),
-            ApiToken.account.is_active.as_alias("is_active"),
-        )
-        .where(ApiToken.token_hash == _digest(secret))
-        .first()
-    )
-    if row is None or not row["is_active"]:
-        return None
-    return Actor(row["id"], Role(row["role"]), row["display_name"])
+    row = await _actor(ApiToken, secret)
+    return None if row is None else Actor(row["id"], Role(row["role"]), row["display_name"])
