@@ -1,13 +1,16 @@
 """The append-only audit log, hash-chained: each entry carries the hash of the one before.
 
 `record` is called inside the transaction of the change it describes, so the change and its
-trace are written together or not at all.
+trace are written together or not at all. `check_chain` walks the log and names the first entry
+that does not hold (`referentiel verify` calls it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from piccolo.engine import engine_finder
@@ -60,3 +63,69 @@ async def record(
             entry_hash=entry_hash(prev_hash, at, actor, action, (target_type, target_id), detail),
         )
     )
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first entry of the log that does not hold: where the chain was altered."""
+
+    id: int
+    action: str
+    at: datetime
+    reason: str
+
+
+CHAIN_BATCH = 1000
+
+
+async def check_chain(
+    progress: Callable[[int, str], None] | None = None, batch_size: int = CHAIN_BATCH
+) -> BrokenLink | None:
+    """Walk the whole log in id order; None if every link holds, else the first broken entry.
+
+    An entry holds when its prev_hash is the entry_hash of the entry before it (GENESIS for the
+    first) and its entry_hash is the hash of its own content. Rows are read in batches of
+    `batch_size` (keyset pagination on id: one query per batch, never one per row);
+    `progress(entries checked, entry_hash of the last one)` is called after each batch.
+    """
+    previous, checked, after_id = GENESIS, 0, 0
+    columns = (AuditEntry.id, AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.target_type)
+    while True:
+        rows = (
+            await AuditEntry.select(
+                *columns, AuditEntry.target_id, AuditEntry.detail, AuditEntry.prev_hash, AuditEntry.entry_hash
+            )
+            .where(AuditEntry.id > after_id)
+            .order_by(AuditEntry.id)
+            .limit(batch_size)
+        )
+        for row in rows:
+            broken = _broken(row, previous)
+            if broken is not None:
+                return broken
+            previous = row["entry_hash"]
+        checked += len(rows)
+        if progress is not None and rows:
+            progress(checked, previous)
+        if len(rows) < batch_size:
+            return None
+        after_id = rows[-1]["id"]
+
+
+def _broken(row: dict, previous: str) -> BrokenLink | None:
+    at = row["at"] if row["at"].tzinfo else row["at"].replace(tzinfo=UTC)
+    if row["prev_hash"] != previous:
+        reason = (
+            "its prev_hash is not the entry_hash of the entry before it "
+            "(an entry was removed, inserted or rewritten before it)"
+            if previous != GENESIS
+            else "the first entry does not start from GENESIS"
+        )
+        return BrokenLink(row["id"], row["action"], at, reason)
+    detail = row["detail"]
+    if isinstance(detail, str | bytes):
+        detail = json.loads(detail)
+    target = (row["target_type"], row["target_id"])
+    if entry_hash(row["prev_hash"], at, row["actor"], row["action"], target, detail) != row["entry_hash"]:
+        return BrokenLink(row["id"], row["action"], at, "its entry_hash does not match its content")
+    return None

@@ -7,6 +7,9 @@ import asyncio
 import getpass
 import os
 import sys
+import time
+from datetime import UTC
+from pathlib import Path
 
 import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
 from indicators.downloads import DOWNLOADS
@@ -14,7 +17,9 @@ from indicators.errors import FrameworkError
 from indicators.release_cache import ReleaseCache
 from indicators.verification import check_release_hashes
 from proposals.accounts import register_account
+from proposals.audit import check_chain
 from proposals.roles import Role
+from server.backup import BackupError, backup, restore
 from server.bootstrap import bootstrap, migrate
 from server.settings import Settings, SettingsError
 
@@ -27,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, FrameworkError) as error:
         print(f"referentiel: {error}", file=sys.stderr)
         return 2
+    except BackupError as error:
+        print(f"referentiel: {error}", file=sys.stderr)
+        return error.exit_status
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,8 +67,23 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--territory", default="")
     create.set_defaults(command=_create_user)
 
-    verify = commands.add_parser("verify", help="recompute the content hash of every release")
+    verify = commands.add_parser(
+        "verify", help="recompute the content hash of every release and check the audit log's hash chain"
+    )
     verify.set_defaults(command=_verify)
+
+    backup_command = commands.add_parser(
+        "backup", help="write a consistent copy of the database into FILE, even while the server runs"
+    )
+    backup_command.add_argument("file", type=Path, metavar="FILE")
+    backup_command.add_argument("--overwrite", action="store_true", help="replace FILE if it exists")
+    backup_command.set_defaults(command=_backup)
+
+    restore_command = commands.add_parser(
+        "restore", help="restore a backup FILE into an empty database, then verify it"
+    )
+    restore_command.add_argument("file", type=Path, metavar="FILE")
+    restore_command.set_defaults(command=_restore)
     return parser
 
 
@@ -128,29 +151,74 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
     _require_database(settings)
+    return asyncio.run(_verify_database(settings))
 
-    async def run() -> int:
-        await migrate(settings)
-        checked = failed = 0
-        async for check in check_release_hashes():
-            checked += 1
-            if check.ok:
-                print(f"ok        {check.framework} {check.version}  {check.stored}", file=sys.stderr)
-            else:
-                failed += 1
-                print(
-                    f"MISMATCH  {check.framework} {check.version}: stored {check.stored}, "
-                    f"content hashes to {check.computed}",
-                    file=sys.stderr,
-                )
-        print(f"{checked} release(s) checked, {failed} mismatch(es).", file=sys.stderr)
-        if checked == 0:
-            print("No release to check: is REFERENTIEL_DATABASE_URL the right database?", file=sys.stderr)
-        return 1 if failed or checked == 0 else 0
 
-    return asyncio.run(run())
+async def _verify_database(settings: Settings) -> int:
+    await migrate(settings)
+    checked = failed = 0
+    async for check in check_release_hashes():
+        checked += 1
+        if check.ok:
+            print(f"ok        {check.framework} {check.version}  {check.stored}", file=sys.stderr)
+        else:
+            failed += 1
+            print(
+                f"MISMATCH  {check.framework} {check.version}: stored {check.stored}, "
+                f"content hashes to {check.computed}",
+                file=sys.stderr,
+            )
+    print(f"{checked} release(s) checked, {failed} mismatch(es).", file=sys.stderr)
+    if checked == 0:
+        print("No release to check: is REFERENTIEL_DATABASE_URL the right database?", file=sys.stderr)
+
+    chain = {"entries": 0, "head": "", "shown": time.monotonic()}
+
+    def progress(entries: int, head: str) -> None:
+        chain.update(entries=entries, head=head)
+        if time.monotonic() - chain["shown"] >= 1:
+            chain["shown"] = time.monotonic()
+            _say(f"audit log: {entries} entries checked...")
+
+    broken = await check_chain(progress)
+    if broken is not None:
+        at = broken.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        _say(f"BROKEN    audit log entry {broken.id} ({broken.action}, {at}): {broken.reason}.")
+        _say(f"The audit log's hash chain is broken at entry {broken.id}.")
+    else:
+        _say(
+            f"ok        audit log: {chain['entries']} entries, hash chain intact, head {chain['head'] or '-'}"
+        )
+    return 1 if failed or checked == 0 or broken is not None else 0
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_048_576:.1f} MiB" if count >= 1_048_576 else f"{count / 1024:.0f} KiB"
+
+
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    outcome = backup(settings, args.file, _say, overwrite=args.overwrite)
+    rows = f", {outcome.rows} rows in {len(outcome.tables)} tables" if outcome.tables else ""
+    _say(f"Backed up to {outcome.path} ({_size(outcome.bytes)}{rows}) in {outcome.seconds:.1f} s.")
+    return 0
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    outcome = restore(settings, args.file, _say)
+    _say(
+        f"Restored {outcome.rows} rows in {len(outcome.tables)} tables from {outcome.path} "
+        f"in {outcome.seconds:.1f} s. Verifying the restored database:"
+    )
+    status = asyncio.run(_verify_database(settings))
+    if status != 0:
+        _say("The restored database does not verify: do not serve it; see the lines above.")
+    return status
 
 
 if __name__ == "__main__":
