@@ -13,6 +13,23 @@ from server.settings import sqlite_path
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
+class ClosingSQLiteTransaction(SQLiteTransaction):
+    """A transaction that closes its connection when BEGIN fails.
+
+    BEGIN IMMEDIATE fails with "database is locked" once another writer has held the lock past the
+    busy timeout. Piccolo's __aexit__ never runs when __aenter__ raises, so the connection (and the
+    non-daemon thread aiosqlite runs it in) would stay open: one leak per refusal, and a process
+    that cannot exit.
+    """
+
+    async def begin(self) -> None:
+        try:
+            await super().begin()
+        except BaseException:
+            await self.connection.close()
+            raise
+
+
 class ImmediateSQLiteEngine(SQLiteEngine):
     """SQLite whose transactions take the write lock at BEGIN.
 
@@ -25,7 +42,9 @@ class ImmediateSQLiteEngine(SQLiteEngine):
         transaction_type: TransactionType = TransactionType.immediate,
         allow_nested: bool = True,
     ) -> SQLiteTransaction:
-        return super().transaction(transaction_type=transaction_type, allow_nested=allow_nested)
+        return ClosingSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
 
 
 def make_engine(database_url: str) -> Engine:
