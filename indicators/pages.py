@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -37,9 +38,10 @@ async def _shared_page(
 
     async def produce() -> Body:
         loaded = await load() if load is not None else {}
-        html = render(
-            template, viewer.language, signed_in=viewer.signed_in, request_path=path, **context, **loaded
-        )
+        # Off the event loop: an indicator's texts are Markdown, rendered with its page, and a
+        # pathological text (capped at 50,000 characters) takes seconds in pure Python.
+        values = {"signed_in": viewer.signed_in, "request_path": path, **context, **loaded}
+        html = await asyncio.to_thread(render, template, viewer.language, **values)
         return Body.of(html, HTML)
 
     body = await state.bodies.get((*key, path, viewer), produce)

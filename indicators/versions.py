@@ -9,7 +9,8 @@ from typing import NamedTuple
 from indicators.errors import InvalidInput
 
 LATEST = "latest"
-_VERSION = re.compile(r"(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})")
+# ASCII digits only: without re.ASCII, \d also matches "１" or "١", which int() reads as 1.
+_VERSION = re.compile(r"(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})", re.ASCII)
 
 
 class Bump(StrEnum):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, patch, post
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect
 
 from indicators.errors import Conflict, InvalidInput
@@ -27,12 +27,13 @@ from proposals.rate_limits import hit
 from proposals.roles import Role
 from server.auth import require_actor, session_secret, signed_in
 from server.rendering import page
-from server.requests import SESSION_COOKIE, form_data, local_path
+from server.requests import SESSION_COOKIE, form_data, local_path, strictly
 
 SIGN_IN_WINDOW = timedelta(minutes=15)
 SIGN_INS_PER_ACCOUNT = 10
 SIGN_INS_PER_ADDRESS = 50
 NextPath = Annotated[str | None, QueryParameter(name="next", max_length=2000)]
+AccountId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]  # a row number: never 0, negative or huge
 
 
 def account_json(account: AccountView) -> dict[str, Any]:
@@ -196,8 +197,9 @@ async def api_me(request: Request) -> dict[str, Any]:
 
 @patch("/accounts/{account_id:int}", summary="Grant a role, or (de)activate (stewards)", guards=[signed_in])
 async def api_set_role(
-    request: Request, account_id: FromPath[int], data: JSONBody[AccountChange]
+    request: Request, account_id: AccountId, data: JSONBody[AccountChange]
 ) -> dict[str, Any]:
+    data = await strictly(request, data)  # is_active: true or false, not "false" or 0
     actor = require_actor(request)
     actor.require(Role.steward, "change accounts")
     account = await get_account(account_id)

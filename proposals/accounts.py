@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from asyncpg.exceptions import UniqueViolationError
 
 from indicators.errors import Conflict, InvalidInput, NotFound
 from proposals.access import end_all_access
@@ -14,6 +17,7 @@ from proposals.roles import Actor, Role
 from proposals.tables import Account, WorkingGroupMember
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL_TAKEN = "An account with this email address exists already."
 
 
 @dataclass(frozen=True)
@@ -97,13 +101,26 @@ async def register_account(
     account = Account(
         email=email, password_hash=password_hash, role=role.value, created_at=datetime.now(UTC), **fields
     )
-    async with Account._meta.db.transaction():
-        taken = await Account.exists().where(Account.email == email)
-        if taken:
-            raise Conflict("An account with this email address exists already.")
-        await Account.insert(account)
-        await record(account.id, "account.registered", "account", account.id, {"role": role.value})
+    try:
+        async with Account._meta.db.transaction():
+            if await Account.exists().where(Account.email == email):
+                raise Conflict(EMAIL_TAKEN)
+            await Account.insert(account)
+            await record(account.id, "account.registered", "account", account.id, {"role": role.value})
+    except (UniqueViolationError, sqlite3.IntegrityError) as error:
+        # Two registrations of one address at once both pass the check above on PostgreSQL (READ
+        # COMMITTED); the unique index lets one in and the other is refused here, rolled back.
+        if not _email_index(error):
+            raise
+        raise Conflict(EMAIL_TAKEN) from None
     return AccountView(account.id, email, role=role, is_active=True, **fields)
+
+
+def _email_index(error: Exception) -> bool:
+    """Whether the unique index the error is about is the one on account.email."""
+    if isinstance(error, UniqueViolationError):
+        return error.constraint_name == "account_email_key"
+    return "account.email" in str(error)
 
 
 async def authenticate(email: str, password: str) -> AccountView | None:

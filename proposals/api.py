@@ -8,6 +8,9 @@ import msgspec
 from litestar import Request, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
+from indicators.errors import InvalidInput
+from indicators.queries import list_themes
+from indicators.tables import Theme
 from proposals.discussion import add_comment, hide_comment, list_comments
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
 from proposals.rules import Rule, get_rule, set_rule
@@ -17,7 +20,7 @@ from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
 from server.auth import require_actor, signed_in
 from server.freshness import release_published
-from server.requests import site_base
+from server.requests import refuse_unknown_query, site_base, strictly
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]  # a row number: never 0, negative or huge
 
@@ -105,6 +108,7 @@ async def api_get_rule(request: Request, slug: FromPath[str]) -> dict[str, Any]:
     "/frameworks/{slug:str}/decision-rule", guards=[signed_in], summary="Change the decision rule (stewards)"
 )
 async def api_set_rule(request: Request, slug: FromPath[str], data: JSONBody[RuleBody]) -> dict[str, Any]:
+    data = await strictly(request, data)
     fields = {name: value for name, value in msgspec.structs.asdict(data).items() if value is not None}
     return rule_json(await set_rule(require_actor(request), slug, **fields))
 
@@ -147,6 +151,21 @@ async def api_create_proposal(
     return Response(proposal_json(view, site_base(request)), status_code=201)
 
 
+LIST_QUERY = {"framework", "status", "theme", "page", "per_page"}
+
+
+async def _check_filters(request: Request, framework: str | None, theme: str | None) -> None:
+    """An unknown framework (404) or theme (400) is refused, not matched by nothing: a client that
+    misspells one learns it rather than concluding there are no proposals."""
+    if framework is not None:
+        found, _current = await request.app.state.releases.framework(framework)
+        codes = [row["code"] for row in await list_themes(found)]
+    elif theme is not None:
+        codes = sorted({row["code"] for row in await Theme.select(Theme.code)})
+    if theme is not None and theme not in codes:
+        raise InvalidInput(f"Unknown theme {theme!r}: use one of {', '.join(codes)}.", "theme")
+
+
 @get("/proposals", summary="Proposals, newest first, paginated")
 async def api_list_proposals(
     request: Request,
@@ -156,6 +175,8 @@ async def api_list_proposals(
     page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
+    refuse_unknown_query(request, LIST_QUERY)  # a misspelt filter must not silently list everything
+    await _check_filters(request, framework, theme)
     result = await list_proposals(framework, status, theme, page, per_page)
     return page_json(result, site_base(request))
 
@@ -177,6 +198,7 @@ async def api_get_proposal(request: Request, proposal_id: Id) -> dict[str, Any]:
 async def api_revise_proposal(
     request: Request, proposal_id: Id, data: JSONBody[RevisionBody]
 ) -> dict[str, Any]:
+    data = await strictly(request, data)
     view = await revise_proposal(
         require_actor(request),
         proposal_id,
@@ -191,6 +213,7 @@ async def api_revise_proposal(
 
 @post("/proposals/{proposal_id:int}/comments", guards=[signed_in], summary="Comment or reply (Markdown)")
 async def api_add_comment(request: Request, proposal_id: Id, data: JSONBody[CommentBody]) -> Response:
+    data = await strictly(request, data)
     comment = await add_comment(require_actor(request), proposal_id, data.body, data.reply_to)
     return Response(comment_json(comment, site_base(request)), status_code=201)
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from indicators.errors import Conflict, NotFound
 from proposals.audit import record
-from proposals.markdown import render_markdown
+from proposals.markdown import render_markdown_off_loop
 from proposals.roles import Actor, Role
 from proposals.services import (
     OPEN_STATUSES,
@@ -70,7 +70,7 @@ async def add_comment(
     body = clean_text(body, "comment", COMMENT_MAX, field="body")
     if reply_to is not None:
         positive_id(reply_to, "comment replied to", "reply_to")
-    body_html = render_markdown(body)
+    body_html = await render_markdown_off_loop(body)
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
         row = await proposal_row(proposal_id)

@@ -1,10 +1,14 @@
 """Markdown of proposal rationales and comments, rendered once when saved.
 
 The "js-default" preset escapes raw HTML and refuses javascript:, vbscript: and data: links
-(stack notes, trap 1); the lengths are capped before rendering (trap 2).
+(stack notes, trap 1); the lengths are capped before rendering (trap 2). markdown-it-py is pure
+Python: a capped but pathological text ("[" * 50_000) still takes seconds, so the use cases render
+in a worker thread and the event loop keeps serving other requests meanwhile.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from markdown_it import MarkdownIt
 
@@ -14,3 +18,8 @@ _RENDERER = MarkdownIt("js-default")
 def render_markdown(text: str) -> str:
     """Safe HTML for `text`: store it beside the text and mark only it safe in templates."""
     return _RENDERER.render(text)
+
+
+async def render_markdown_off_loop(text: str) -> str:
+    """render_markdown in a worker thread: call it before opening a transaction, never inside one."""
+    return await asyncio.to_thread(render_markdown, text)

@@ -150,8 +150,11 @@ async def proposals_list(
 
 
 async def _list_data(framework: FrameworkInfo, status: str | None, theme: str | None, number: int) -> tuple:
-    result = await list_proposals(framework.slug, status, theme, number, PER_PAGE)
-    return result, await list_themes(framework)
+    themes = await list_themes(framework)
+    codes = [t["code"] for t in themes]
+    if theme and theme not in codes:  # refused, as an unknown status is, rather than matching nothing
+        raise InvalidInput(f"Unknown theme {theme!r}: use one of {', '.join(codes)}.", "theme")
+    return await list_proposals(framework.slug, status, theme, number, PER_PAGE), themes
 
 
 def _list_context(framework: FrameworkInfo, themes: list, filters: dict, result: Page, number: int) -> dict:

@@ -35,6 +35,8 @@ def common_passwords() -> frozenset[str]:
 
 def check_password(password: str) -> None:
     """Checked exactly as typed: no trimming, no normalisation."""
+    if "\x00" in password:
+        raise InvalidInput("The password contains a NUL character, which is not allowed.", "password")
     if len(password) < MIN_LENGTH:
         raise InvalidInput(f"The password must have at least {MIN_LENGTH} characters.", "password")
     if len(password) > MAX_LENGTH:

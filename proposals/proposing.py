@@ -11,7 +11,7 @@ from indicators.errors import Conflict, InvalidInput, NotFound
 from indicators.queries import FrameworkInfo, ReleaseSummary, find_release, get_framework, list_themes
 from proposals.audit import record
 from proposals.errors import Forbidden
-from proposals.markdown import render_markdown
+from proposals.markdown import render_markdown_off_loop
 from proposals.roles import Actor
 from proposals.services import (
     KINDS,
@@ -198,7 +198,7 @@ async def create_proposal(
     title = clean_text(title, "proposal's title", TITLE_MAX, field="title")
     rationale = clean_text(rationale, "proposal's rationale", TEXT_MAX, field="rationale")
     change = await resolve_change(framework_slug, kind, base_version, indicator, theme, change_class, content)
-    rationale_html = render_markdown(rationale)
+    rationale_html = await render_markdown_off_loop(rationale)
     now = datetime.now(UTC)
     async with Proposal._meta.db.transaction():
         proposal = Proposal(
@@ -289,7 +289,9 @@ async def revise_proposal(
     changed = [name for name, value in new.items() if value != row[name]]
     if not changed:
         raise InvalidInput("This revision changes nothing: give a new title, rationale or content.")
-    rationale_html = render_markdown(new["rationale"]) if "rationale" in changed else row["rationale_html"]
+    rationale_html = (
+        await render_markdown_off_loop(new["rationale"]) if "rationale" in changed else row["rationale_html"]
+    )
     now = datetime.now(UTC)
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)

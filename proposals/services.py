@@ -85,7 +85,8 @@ def is_postgres() -> bool:
 async def lock_row(table: type[Table], row_id: int) -> None:
     """On PostgreSQL, lock one row until the end of the transaction (SQLite's IMMEDIATE lock serialises)."""
     if is_postgres():
-        await table.raw(f"SELECT id FROM {table._meta.tablename} WHERE id = {{}} FOR UPDATE", row_id)
+        key = table._meta.primary_key
+        await table.select(key).where(key == row_id).lock_rows()  # SELECT ... FOR UPDATE
 
 
 async def proposal_row(proposal_id: int) -> dict:
@@ -171,7 +172,8 @@ def proposed_text(kind: str, base: IndicatorText | None, content: dict | None) -
             measurement=content.get("measurement") or "",
             territorial_note=content.get("territorial_note") or None,
         )
-    assert base is not None
+    # For the type checker: an amendment always has its base text (asserts vanish only under -O).
+    assert base is not None  # nosec B101
     changes = {name: field_value(name, value) for name, value in content.items()}
     for name in content:
         if name in TRANSLATED:

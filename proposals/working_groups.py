@@ -23,6 +23,9 @@ class WorkingGroupInfo:
     members: tuple[tuple[int, str], ...]  # (account id, display name), by name
 
 
+MAX_THEMES = 100
+
+
 async def create_working_group(
     actor: Actor | None, framework_slug: str, name: str, theme_codes: list[str]
 ) -> WorkingGroupInfo:
@@ -34,6 +37,11 @@ async def create_working_group(
     codes = list(dict.fromkeys(code.strip() for code in theme_codes))
     if not codes:
         raise InvalidInput("A working group needs at least one theme to answer for.", "themes")
+    if len(codes) > MAX_THEMES:
+        # Also keeps the query below within the database's limit on parameters (SQLite: 32,766).
+        raise InvalidInput(
+            f"A working group answers for at most {MAX_THEMES} themes, not {len(codes):,}.", "themes"
+        )
     framework = await get_framework(framework_slug)
     async with WorkingGroup._meta.db.transaction():
         await lock_row(Framework, framework.id)  # serialises group changes of one framework
@@ -44,9 +52,9 @@ async def create_working_group(
         )
         missing = [code for code in codes if code not in {t["code"] for t in themes}]
         if missing:
-            raise NotFound(
-                f"The framework {framework.slug!r} has no theme {', '.join(repr(c) for c in missing)}."
-            )
+            shown = ", ".join(repr(c if len(c) <= 40 else c[:40] + "…") for c in missing[:5])
+            more = " (and others)" if len(missing) > 5 else ""
+            raise NotFound(f"The framework {framework.slug!r} has no theme {shown}{more}.")
         taken = await WorkingGroupTheme.select(
             WorkingGroupTheme.theme.code.as_alias("code"),
             WorkingGroupTheme.working_group.name.as_alias("name"),

@@ -23,7 +23,9 @@ from proposals.pages import PROPOSAL_PAGES
 from server.auth import authentication_middleware
 from server.decisions import DecisionLoop
 from server.errors import EXCEPTION_HANDLERS, STATUS_OF
+from server.faults import install_faults
 from server.published_cache import PublishedCache, forget_after_writes, published_cache_middleware
+from server.requests import MAX_BODY_BYTES
 from server.responses import BodyCache
 from server.security import add_security_headers
 from server.settings import Settings
@@ -35,6 +37,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    install_faults()  # only with REFERENTIEL_FAULT set, for crash tests (server/faults.py)
     engine = engine_finder()
     published = PublishedCache(settings.latest_ttl_seconds)
     short = ShortCache(settings.latest_ttl_seconds)
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[decisions.stop, close_database],
         state=state,
         exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=MAX_BODY_BYTES,  # 413 beyond it (server/errors.py says the limit)
         middleware=[published_cache_middleware(published), authentication_middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from urllib.parse import urlencode
 
 from asyncpg.exceptions import DataError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect
 
 from indicators.errors import Conflict, FrameworkError, InvalidInput, NotFound
 from proposals.errors import Forbidden, NotSignedIn, TooManyAttempts
-from server.requests import language_of
+from server.requests import MAX_BODY_BYTES, language_of
 from server.templating import render
 
 STATUS_OF: dict[type[FrameworkError], int] = {
@@ -57,8 +59,16 @@ def _validation_detail(exc: HTTPException) -> str:
     return f"{exc.detail}: {'; '.join(problems)}" if problems else exc.detail
 
 
+def _too_large(request: Request) -> str:
+    handler = request.scope.get("route_handler")
+    limit = (handler.resolve_request_max_body_size() if handler else None) or MAX_BODY_BYTES
+    return f"The request is too large: at most {limit:,} bytes ({limit // 1024:,} KiB) are accepted."
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
     detail = _validation_detail(exc) if isinstance(exc.extra, list) else exc.detail
+    if isinstance(exc, RequestEntityTooLarge):
+        detail = _too_large(request)
     if isinstance(exc, NotFoundException) and detail in ("", "Not Found"):
         # The page translates its own default message; the API speaks English.
         detail = "There is nothing at this address." if request.scope["path"].startswith("/api/") else ""
@@ -75,6 +85,46 @@ def unstorable_value(request: Request, exc: DataError) -> Response:
     )
 
 
+BUSY_RETRY_AFTER_SECONDS = 2
+
+
+def is_database_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's "database is locked": another writer held the lock longer than the busy timeout."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+def database_busy(request: Request, exc: sqlite3.OperationalError) -> Response:
+    """A wait past the busy timeout (server/db.py) is refused deliberately, not reported as a bug:
+    the transaction that waited was rolled back and the client may try again, as Retry-After says."""
+    if not is_database_busy(exc):
+        return unexpected_error(request, exc)
+    detail = "The database is busy: try again in a moment."
+    response = error_response(request, 503, detail if request.scope["path"].startswith("/api/") else "")
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+    return response
+
+
+def undecodable_body(request: Request, exc: UnicodeDecodeError | RecursionError) -> Response:
+    """msgspec, decoding a JSON body, raises UnicodeDecodeError for bytes that are not UTF-8 inside a
+    string and RecursionError for arrays or objects nested too deeply (Litestar turns only its
+    DecodeError into a 400): the request's fault when it has a body to decode."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return unexpected_error(request, exc)
+    if isinstance(exc, RecursionError):
+        detail = "The request body is nested too deeply to be read."
+    else:
+        detail = f"The request body is not valid UTF-8 text ({exc.reason} at byte {exc.start})."
+    return error_response(request, 400, detail)
+
+
+def number_too_large(request: Request, exc: OverflowError) -> Response:
+    # SQLite cannot bind an integer beyond 64 bits: an id typed in an address or a form.
+    return error_response(request, 400, "A number in the request is too large to be the number of anything.")
+
+
 def unexpected_error(request: Request, exc: Exception) -> Response:
     # Litestar's logging config logs it with its traceback (log_exceptions="always").
     detail = "Something went wrong on our side; it has been logged."
@@ -85,5 +135,9 @@ EXCEPTION_HANDLERS = {
     FrameworkError: domain_error,
     HTTPException: http_error,
     DataError: unstorable_value,
+    UnicodeDecodeError: undecodable_body,
+    RecursionError: undecodable_body,
+    OverflowError: number_too_large,
+    sqlite3.OperationalError: database_busy,
     Exception: unexpected_error,
 }
