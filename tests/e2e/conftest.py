@@ -1,0 +1,151 @@
+"""Browser journeys: the real server (`python -m server.cli serve`) on 127.0.0.1, one fresh SQLite
+file per test module (seeded through the domain by tests/e2e/seed.py), driven by Debian's Chromium
+through Playwright's async API, with axe-core injected into every page.
+
+The folder is skipped, with the reason, when Chromium, axe-core or the playwright package is
+missing: `make e2e-deps` installs them (CI runs it). It runs in the SQLite pass only: each module
+serves its own SQLite file whatever the suite's database, so the PostgreSQL pass would repeat it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.browser import AXE, CHROMIUM, CHROMIUM_ARGS, ROOT, Journey
+
+HERE = Path(__file__).resolve().parent
+
+
+def _why_skipped() -> str | None:
+    if os.environ.get("REFERENTIEL_TEST_DATABASE_URL"):
+        return "browser journeys run in the SQLite pass only (each module serves its own SQLite file)"
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} (apt-get install chromium)")
+    if not AXE.exists():
+        missing.append(f"{AXE.relative_to(ROOT)} (npm ci)")
+    if importlib.util.find_spec("playwright") is None:
+        missing.append("the playwright package (pip install -e '.[test]')")
+    if missing:
+        return f"browser journeys need {', '.join(missing)}: run `make e2e-deps`"
+    return None
+
+
+SKIP_REASON = _why_skipped()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if SKIP_REASON is None:
+        return
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+
+
+@dataclass
+class Site:
+    base: str
+    data: dict  # what the seed scenario printed: ids, emails, the shared password
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+async def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Site]:
+    """The module's SCENARIO seeded into a new SQLite file, served by the real server."""
+    scenario = request.module.SCENARIO
+    folder = tmp_path_factory.mktemp(f"e2e-{scenario}")
+    env = {
+        **os.environ,
+        "REFERENTIEL_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
+        "REFERENTIEL_PASSWORD_HASHING": "fast",
+        "REFERENTIEL_LATEST_TTL": "0",
+    }
+    # The default, Secure cookies: Chromium keeps them from http://127.0.0.1 (a secure context).
+    env.pop("REFERENTIEL_SECURE_COOKIES", None)
+    seeded = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.seed", scenario],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    data = json.loads(seeded.stdout.strip().splitlines()[-1])
+
+    port = _free_port()
+    log = folder / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient() as client:
+            while True:
+                try:
+                    if (await client.get(f"{base}/healthz")).text == "ok":
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the server did not start within 60 s"
+                await asyncio.sleep(0.1)
+        yield Site(base, data, log)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def journey(browser, site: Site) -> AsyncIterator[Callable[..., Journey]]:
+    """Start a journey: `journey("reading", width=360, height=740)`; its browser contexts close after."""
+    started: list[Journey] = []
+
+    def start(name: str, width: int = 1280, height: int = 900) -> Journey:
+        started.append(Journey(browser, site.base, site.log, name, width, height))
+        return started[-1]
+
+    yield start
+    for one in started:
+        await one.close()

@@ -1,0 +1,119 @@
+"""What a journey finds in its database before the browser arrives, made through the domain.
+
+Run in a subprocess on the journey's own SQLite file (Piccolo reads REFERENTIEL_DATABASE_URL once,
+at import, so the test process cannot reach another database):
+
+    REFERENTIEL_DATABASE_URL=sqlite:///… python -m tests.e2e.seed SCENARIO
+
+It migrates, loads the starter framework (release 1.0.0), adds the scenario's accounts, working
+group, proposals and comments, and prints what the journey needs (ids, emails) as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import sys
+
+import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
+from indicators.publication import Change, ChangeKind, publish_release
+from indicators.queries import find_release, get_framework, load_release
+from indicators.versions import Bump
+from proposals.accounts import register_account
+from proposals.discussion import add_comment
+from proposals.proposing import create_proposal
+from proposals.roles import Actor, Role
+from proposals.working_groups import add_member, create_working_group
+from server.bootstrap import bootstrap
+from server.settings import Settings
+
+PASSWORD = "un mot de passe solide"
+SLUG = "qualite-mentorat"
+STEWARD = "intendante@example.org"
+
+
+async def person(email: str, name: str, role: Role = Role.practitioner, organisation: str = "") -> Actor:
+    return (await register_account(email, PASSWORD, name, organisation, role=role)).actor
+
+
+async def current_text(code: str):
+    framework = await get_framework(SLUG)
+    release = await load_release(framework, await find_release(framework, "latest"))
+    return next(i.text for theme in release.themes for i in theme.indicators if i.code == code)
+
+
+async def amendment_of_rec1(author: Actor, title: str) -> int:
+    text = await current_text("REC-1")
+    statement = text.statement + " Ils précisent aussi le temps à prévoir chaque mois."
+    view = await create_proposal(
+        author,
+        SLUG,
+        "amend",
+        "latest",
+        title,
+        "Les candidats renoncent quand ils découvrent **tard** le temps demandé.",
+        indicator="REC-1",
+        content={"statement": statement},
+    )
+    return view.id
+
+
+async def reading() -> dict:
+    """A second release (1.1.0) amending REC-1, so that 1.0.0 is an older one."""
+    text = await current_text("REC-1")
+    amended = dataclasses.replace(
+        text,
+        title="Un message de recrutement honnête et chiffré",
+        statement=text.statement + " La durée est donnée en mois.",
+    )
+    release = await publish_release(
+        SLUG, [Change(ChangeKind.amend, "REC-1", amended)], Bump.minor, "REC-1 : la durée en mois"
+    )
+    return {"old": "1.0.0", "current": release.version}
+
+
+async def proposing() -> dict:
+    """Someone else who will comment on the practitioner's proposal (through the API, mid-journey)."""
+    await person(STEWARD, "Intendante", Role.steward)
+    await person("mehdi@example.org", "Mehdi", organisation="Mentorat Nord")
+    return {"commenter": "mehdi@example.org"}
+
+
+async def voting() -> dict:
+    """A working group for REC with two members, and an amendment of REC-1 in discussion."""
+    steward = await person(STEWARD, "Intendante", Role.steward)
+    members = [
+        await person("membre1@example.org", "Inès", Role.member, "Parrainage Sud"),
+        await person("membre2@example.org", "Yanis", Role.member, "Tremplin Ouest"),
+    ]
+    group = await create_working_group(steward, SLUG, "GT Recrutement", ["REC"])
+    for member in members:
+        await add_member(steward, group.id, member.id)
+    author = await person("autrice@example.org", "Awa", organisation="Asso Mentorat")
+    proposal = await amendment_of_rec1(author, "Dire le temps à prévoir chaque mois")
+    return {"proposal": proposal, "members": ["membre1@example.org", "membre2@example.org"]}
+
+
+async def moderation() -> dict:
+    """A proposal with an off-topic comment, and a practitioner about to join a working group."""
+    await person(STEWARD, "Intendante", Role.steward)
+    author = await person("autrice@example.org", "Awa", organisation="Asso Mentorat")
+    heckler = await person("bruno@example.org", "Bruno")
+    practitioner = await person("camille@example.org", "Camille", organisation="Parrainage Est")
+    proposal = await amendment_of_rec1(author, "Dire le temps à prévoir chaque mois")
+    await add_comment(author, proposal, "Nous l'avons essayé : les abandons ont baissé.")
+    off_topic = await add_comment(heckler, proposal, "Achetez mes **formations** en ligne !")
+    return {"proposal": proposal, "comment": off_topic.id, "practitioner": practitioner.id}
+
+
+SCENARIOS = {"reading": reading, "proposing": proposing, "voting": voting, "moderation": moderation}
+
+
+async def main(scenario: str) -> dict:
+    await bootstrap(Settings.from_env())
+    return {"password": PASSWORD, "steward": STEWARD, **await SCENARIOS[scenario]()}
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main(sys.argv[1]))))
