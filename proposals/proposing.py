@@ -32,7 +32,7 @@ from proposals.services import (
     signed_in,
     texts_in_release,
 )
-from proposals.tables import Proposal, ProposalRevision
+from proposals.tables import Ballot, Proposal, ProposalRevision
 
 # The change classes each kind allows, the default first.
 CHANGE_CLASSES = {"add": ("minor",), "amend": ("minor", "patch"), "retire": ("major",)}
@@ -268,7 +268,7 @@ async def revise_proposal(
         rationale = clean_text(rationale, "proposal's rationale", TEXT_MAX, field="rationale")
     given = normalise_content(content)
     row = await proposal_row(proposal_id)
-    _check_revisable(actor, row, expected_revision)
+    _check_revisable(actor, row, expected_revision, rebase)
     change = await resolve_change(
         row["framework_slug"],
         row["kind"],
@@ -296,7 +296,18 @@ async def revise_proposal(
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
         current = await proposal_row(proposal_id)
-        _check_revisable(actor, current, expected_revision)
+        _check_revisable(actor, current, expected_revision, rebase)
+        if current["status"] == "voting":
+            if change.base_revision == current["base_revision"]:
+                raise Conflict(
+                    "The indicator has not changed since this proposal was written: nothing to update."
+                )
+            # Ballots were cast on the old text: the vote starts again after a new discussion.
+            await Ballot.delete().where(Ballot.proposal == proposal_id)
+            await Proposal.update(
+                {Proposal.status: "discussion", Proposal.vote_opened_at: None, Proposal.closes_at: None}
+            ).where(Proposal.id == proposal_id)
+            await record(actor.id, "vote.cancelled", "proposal", proposal_id, {"reason": "updated"})
         number = current["revision"] + 1
         await Proposal.update(
             {
@@ -328,10 +339,12 @@ async def revise_proposal(
     return await get_proposal(proposal_id)
 
 
-def _check_revisable(actor: Actor, row: dict, expected_revision: int) -> None:
+def _check_revisable(actor: Actor, row: dict, expected_revision: int, rebase: bool = False) -> None:
     if row["author"] != actor.id:
         raise Forbidden("Only the author of a proposal may revise it.")
-    if row["status"] != "discussion":
+    # A proposal outrun by another one during its vote cannot be accepted as it stands: its
+    # author may still bring it onto the current text, which sends it back to discussion.
+    if row["status"] != "discussion" and not (row["status"] == "voting" and rebase):
         raise Conflict(
             f"Proposal {row['id']} is {row['status']}: only a proposal in discussion can be revised."
         )

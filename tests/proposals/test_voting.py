@@ -273,6 +273,12 @@ async def test_a_stale_amendment_cannot_be_accepted_and_nothing_changes():
     assert latest["REC-1"][1].text.statement == "Un nouvel énoncé pour REC-1."
     assert latest["REC-3"][1].text.statement == "Un nouvel énoncé pour REC-3."
     assert STALE.startswith("The indicator changed")
+    # Its author brings it onto the current text: back to discussion, ballots on the old text gone.
+    rebased = await revise_proposal(author, second.id, view.revision, rebase=True)
+    assert (rebased.status, rebased.stale, rebased.closes_at) == ("discussion", False, None)
+    assert await Ballot.count().where(Ballot.proposal == second.id) == 0
+    with pytest.raises(Conflict, match="only a proposal in discussion"):
+        await revise_proposal(author, other.id, 1, title="Trop tard")
 
 
 async def test_the_author_updates_a_stale_amendment_against_the_current_text():
