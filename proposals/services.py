@@ -278,38 +278,20 @@ class ProposalSummary:
 
 
 @dataclass(frozen=True)
-class ProposalView:
+class ProposalView(ProposalSummary):
     """One proposal with its change. `tally` only once decided: {for, against, abstain, group_size,
     quorum_reached}. `diff` compares the change with its base; `proposed` is the indicator's whole text
     as it would be published (None for a retirement); `stale`: the indicator changed since the base."""
 
-    id: int
-    framework: str
-    kind: str
-    status: str
-    change_class: str
-    author: AuthorRef
-    base_version: str
-    theme_code: str
-    theme_title: str
-    indicator_code: str | None
     base_revision: int | None
-    title: str
     rationale: str
     rationale_html: str
     content: dict | None
-    revision: int
-    created_at: datetime
-    updated_at: datetime
     vote_opened_at: datetime | None
-    closes_at: datetime | None
-    decided_at: datetime | None
     tally: dict | None
-    release_version: str | None
     base_text: IndicatorText | None
     proposed: IndicatorText | None
     diff: list[FieldChange]
-    stale: bool
 
 
 @dataclass(frozen=True)
