@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 from litestar.response import Redirect
 
-from indicators.content import IndicatorText
-from indicators.errors import FrameworkError, InvalidInput, NotFound
+from indicators.errors import FrameworkError, InvalidInput
 from indicators.queries import FrameworkInfo, list_themes
 from proposals.discussion import (
-    COMMENT_MAX,
-    HIDE_REASON_MAX,
     CommentView,
     ProposalRevisionView,
     TimelineEvent,
@@ -30,15 +26,21 @@ from proposals.discussion import (
     proposal_revisions,
     proposal_timeline,
 )
-from proposals.proposing import create_proposal, preview_change, revise_proposal, withdraw_proposal
+from proposals.proposal_forms import (
+    FORM_PAGES,
+    LIMITS,
+    PROPOSAL_FORM_FIELDS,
+    Filter,
+    content_of,
+    content_values,
+    form_field,
+    framework_slug,
+)
+from proposals.proposing import revise_proposal, withdraw_proposal
 from proposals.roles import Role
 from proposals.rules import get_rule
 from proposals.services import (
-    CONTENT_FIELDS,
-    KINDS,
     STATUSES,
-    TEXT_MAX,
-    TITLE_MAX,
     Page,
     ProposalView,
     get_proposal,
@@ -56,7 +58,6 @@ from proposals.steward_pages import (
 )
 from proposals.voting import (
     CHOICES,
-    VOTE_REASON_MAX,
     VoteStatus,
     against_reasons,
     cast_vote,
@@ -80,48 +81,6 @@ TIMELINE_ACTIONS = (
     "proposal.withdrawn",
     "proposal.decided",
 )
-Filter = Annotated[str | None, QueryParameter(max_length=50)]
-LIMITS = {
-    "title": TITLE_MAX,
-    "text": TEXT_MAX,
-    "comment": COMMENT_MAX,
-    "hide_reason": HIDE_REASON_MAX,
-    "vote_reason": VOTE_REASON_MAX,
-}
-
-
-def _framework_slug(request: Request) -> str:
-    return request.app.state.settings.default_framework
-
-
-def _content_values(text: IndicatorText | None) -> dict[str, str]:
-    """The form's content fields filled with an indicator's text."""
-    if text is None:
-        return {}
-    return {f"content_{name}": getattr(text, name) or "" for name in CONTENT_FIELDS}
-
-
-def _content_of(values: dict[str, str], kind: str) -> dict | None:
-    """The content fields of a submitted form, as the use cases take them (all six: an amendment
-    keeps those that differ from its base)."""
-    if kind == "retire":
-        return None
-    return {name: values.get(f"content_{name}", "") for name in CONTENT_FIELDS}
-
-
-def _form_field(error: FrameworkError, fields: set[str]) -> str:
-    """The form field an error is about (InvalidInput.field), or '_form' for the top of the form."""
-    field = getattr(error, "field", None)
-    if not field:
-        return "_form"
-    for prefix in ("content.", "content_", "content-"):
-        if field.startswith(prefix) and field[len(prefix) :] in CONTENT_FIELDS:
-            return f"content_{field[len(prefix) :]}"
-    if field == "change_class":
-        return "editorial"
-    return field if field in fields else "_form"
-
-
 # --- the list ------------------------------------------------------------------------------
 
 
@@ -129,7 +88,7 @@ def _form_field(error: FrameworkError, fields: set[str]) -> str:
 async def proposals_list(
     request: Request, status: Filter = None, theme: Filter = None, page_number: PageNumber = 1
 ) -> Response:
-    slug = _framework_slug(request)
+    slug = framework_slug(request)
     framework, _current = await request.app.state.releases.framework(slug)
     filters = {name: value for name, value in (("status", status), ("theme", theme)) if value}
     try:
@@ -172,124 +131,6 @@ def _list_context(framework: FrameworkInfo, themes: list, filters: dict, result:
         "next_url": url(number + 1) if number < result.pages else None,
         "first_url": url(1),
     }
-
-
-# --- writing a proposal --------------------------------------------------------------------
-
-# Fields shown in the proposal form (kind, indicator, theme and base are chosen before it: their
-# errors go to the top of the form).
-PROPOSAL_FORM_FIELDS = {"title", "rationale", "editorial", *(f"content_{name}" for name in CONTENT_FIELDS)}
-
-
-async def _release(request: Request, slug: str, version: str):
-    """The framework, a release (the given one, else the current one) and the current version."""
-    try:
-        return await request.app.state.releases.release(slug, version or "latest")
-    except (NotFound, InvalidInput):
-        return await request.app.state.releases.release(slug, "latest")
-
-
-async def _form_page(
-    request: Request,
-    values: dict[str, str],
-    errors: dict[str, str] | None = None,
-    diff: list | None = None,
-    status: int = 200,
-    prefill: bool = False,
-) -> Response:
-    """The proposal form: first what to change (a GET form), then the proposal itself (POST)."""
-    slug = _framework_slug(request)
-    framework, release, current = await _release(request, slug, values.get("base_version", ""))
-    themes = await list_themes(framework)
-    indicators = release.indicators()
-    kind = values.get("kind", "")
-    choice_error = None  # (field, reason), said in the template
-    chosen_indicator = chosen_theme = None
-    if kind and kind not in KINDS:
-        choice_error = ("kind", "unknown_kind")
-    elif kind == "add" and values.get("theme"):
-        chosen_theme = next((t for t in themes if t["code"] == values["theme"]), None)
-        if chosen_theme is None:
-            choice_error = ("theme", "unknown_theme")
-    elif kind in ("amend", "retire") and values.get("indicator"):
-        chosen_indicator = indicators.get(values["indicator"])
-        if chosen_indicator is None:
-            choice_error = ("indicator", "unknown_indicator")
-    ready = chosen_theme is not None or chosen_indicator is not None
-    if ready and prefill:
-        values = {**values, "base_version": release.version}
-        if kind == "amend":
-            values.update(_content_values(chosen_indicator[1].text))
-    if choice_error and status == 200:
-        status = 400
-    return page(
-        request,
-        "proposals/new.html",
-        status,
-        framework=framework,
-        release=release,
-        current=current,
-        themes=themes,
-        kind=kind,
-        ready=ready,
-        chosen_indicator=chosen_indicator,
-        chosen_theme=chosen_theme,
-        choice_error=choice_error,
-        values=values,
-        errors=errors or {},
-        diff=diff,
-        limits=LIMITS,
-    )
-
-
-@get("/proposals/new", name="proposal_form")
-async def proposal_form(
-    request: Request, kind: Filter = None, indicator: Filter = None, theme: Filter = None
-) -> Response:
-    if actor_of(request) is None:
-        return sign_in_first(request)
-    values = {"kind": kind or "", "indicator": indicator or "", "theme": theme or ""}
-    return await _form_page(request, values, prefill=True)
-
-
-def _change_arguments(values: dict[str, str]) -> dict:
-    kind = values.get("kind", "")
-    return {
-        "kind": kind,
-        "base_version": values.get("base_version") or "latest",
-        "indicator": (values.get("indicator") or None) if kind != "add" else None,
-        "theme": (values.get("theme") or None) if kind == "add" else None,
-        "change_class": "patch" if kind == "amend" and values.get("editorial") else None,
-        "content": _content_of(values, kind),
-    }
-
-
-@post("/proposals/preview", name="proposal_preview", guards=[signed_in])
-async def proposal_preview(request: Request) -> Response:
-    values = await submitted(request)
-    try:
-        diff = await preview_change(_framework_slug(request), **_change_arguments(values))
-    except FrameworkError as error:
-        errors = {_form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
-        return await _form_page(request, values, errors, status=status_of(error))
-    return await _form_page(request, values, diff=diff)
-
-
-@post("/proposals", name="proposal_create", guards=[signed_in])
-async def proposal_create(request: Request) -> Response:
-    values = await submitted(request)
-    try:
-        view = await create_proposal(
-            require_actor(request),
-            _framework_slug(request),
-            title=values.get("title", ""),
-            rationale=values.get("rationale", ""),
-            **_change_arguments(values),
-        )
-    except FrameworkError as error:
-        errors = {_form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
-        return await _form_page(request, values, errors, status=status_of(error))
-    return Redirect(f"/proposals/{view.id}", status_code=303)
 
 
 # --- the proposal page ------------------------------------------------------------------------
@@ -440,7 +281,7 @@ async def _edit_page(
             "title": proposal.title,
             "rationale": proposal.rationale,
             "expected_revision": str(proposal.revision),
-            **_content_values(proposal.proposed),
+            **content_values(proposal.proposed),
         }
     return page(
         request,
@@ -481,12 +322,12 @@ async def proposal_edit(request: Request, proposal_id: FromPath[int]) -> Respons
                 expected,
                 title=values.get("title", ""),
                 rationale=values.get("rationale", ""),
-                content=_content_of(values, kind),
+                content=content_of(values, kind),
             )
     except FrameworkError as error:
         if rebase:
             return await _proposal_page(request, proposal_id, status_of(error), problem("rebase", error))
-        errors = {_form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+        errors = {form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
         return await _edit_page(request, proposal_id, values, errors, status_of(error))
     return _back(proposal_id, "revisions")
 
@@ -536,9 +377,7 @@ async def proposal_decision(request: Request, proposal_id: FromPath[int]) -> Res
 
 PROPOSAL_PAGES = [
     proposals_list,
-    proposal_form,
-    proposal_preview,
-    proposal_create,
+    *FORM_PAGES,
     proposal_page,
     proposal_comment,
     comment_hiding,

@@ -1,0 +1,197 @@
+"""Writing a new proposal: the form, its preview (nothing stored) and its submission; the form
+helpers the revision form shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Request, Response, get, post
+from litestar.params import QueryParameter
+from litestar.response import Redirect
+
+from indicators.content import IndicatorText
+from indicators.errors import FrameworkError, InvalidInput, NotFound
+from indicators.queries import list_themes
+from proposals.discussion import (
+    COMMENT_MAX,
+    HIDE_REASON_MAX,
+)
+from proposals.proposing import create_proposal, preview_change
+from proposals.services import (
+    CONTENT_FIELDS,
+    KINDS,
+    TEXT_MAX,
+    TITLE_MAX,
+)
+from proposals.steward_pages import (
+    sign_in_first,
+    status_of,
+    submitted,
+)
+from proposals.voting import (
+    VOTE_REASON_MAX,
+)
+from server.auth import actor_of, require_actor, signed_in
+from server.rendering import page
+
+Filter = Annotated[str | None, QueryParameter(max_length=50)]
+LIMITS = {
+    "title": TITLE_MAX,
+    "text": TEXT_MAX,
+    "comment": COMMENT_MAX,
+    "hide_reason": HIDE_REASON_MAX,
+    "vote_reason": VOTE_REASON_MAX,
+}
+
+
+def framework_slug(request: Request) -> str:
+    return request.app.state.settings.default_framework
+
+
+def content_values(text: IndicatorText | None) -> dict[str, str]:
+    """The form's content fields filled with an indicator's text."""
+    if text is None:
+        return {}
+    return {f"content_{name}": getattr(text, name) or "" for name in CONTENT_FIELDS}
+
+
+def content_of(values: dict[str, str], kind: str) -> dict | None:
+    """The content fields of a submitted form, as the use cases take them (all six: an amendment
+    keeps those that differ from its base)."""
+    if kind == "retire":
+        return None
+    return {name: values.get(f"content_{name}", "") for name in CONTENT_FIELDS}
+
+
+def form_field(error: FrameworkError, fields: set[str]) -> str:
+    """The form field an error is about (InvalidInput.field), or '_form' for the top of the form."""
+    field = getattr(error, "field", None)
+    if not field:
+        return "_form"
+    for prefix in ("content.", "content_", "content-"):
+        if field.startswith(prefix) and field[len(prefix) :] in CONTENT_FIELDS:
+            return f"content_{field[len(prefix) :]}"
+    if field == "change_class":
+        return "editorial"
+    return field if field in fields else "_form"
+
+
+# --- writing a proposal --------------------------------------------------------------------
+
+# Fields shown in the proposal form (kind, indicator, theme and base are chosen before it: their
+# errors go to the top of the form).
+PROPOSAL_FORM_FIELDS = {"title", "rationale", "editorial", *(f"content_{name}" for name in CONTENT_FIELDS)}
+
+
+async def _release(request: Request, slug: str, version: str):
+    """The framework, a release (the given one, else the current one) and the current version."""
+    try:
+        return await request.app.state.releases.release(slug, version or "latest")
+    except (NotFound, InvalidInput):
+        return await request.app.state.releases.release(slug, "latest")
+
+
+async def _form_page(
+    request: Request,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    diff: list | None = None,
+    status: int = 200,
+    prefill: bool = False,
+) -> Response:
+    """The proposal form: first what to change (a GET form), then the proposal itself (POST)."""
+    slug = framework_slug(request)
+    framework, release, current = await _release(request, slug, values.get("base_version", ""))
+    themes = await list_themes(framework)
+    indicators = release.indicators()
+    kind = values.get("kind", "")
+    choice_error = None  # (field, reason), said in the template
+    chosen_indicator = chosen_theme = None
+    if kind and kind not in KINDS:
+        choice_error = ("kind", "unknown_kind")
+    elif kind == "add" and values.get("theme"):
+        chosen_theme = next((t for t in themes if t["code"] == values["theme"]), None)
+        if chosen_theme is None:
+            choice_error = ("theme", "unknown_theme")
+    elif kind in ("amend", "retire") and values.get("indicator"):
+        chosen_indicator = indicators.get(values["indicator"])
+        if chosen_indicator is None:
+            choice_error = ("indicator", "unknown_indicator")
+    ready = chosen_theme is not None or chosen_indicator is not None
+    if ready and prefill:
+        values = {**values, "base_version": release.version}
+        if kind == "amend":
+            values.update(content_values(chosen_indicator[1].text))
+    if choice_error and status == 200:
+        status = 400
+    return page(
+        request,
+        "proposals/new.html",
+        status,
+        framework=framework,
+        release=release,
+        current=current,
+        themes=themes,
+        kind=kind,
+        ready=ready,
+        chosen_indicator=chosen_indicator,
+        chosen_theme=chosen_theme,
+        choice_error=choice_error,
+        values=values,
+        errors=errors or {},
+        diff=diff,
+        limits=LIMITS,
+    )
+
+
+@get("/proposals/new", name="proposal_form")
+async def proposal_form(
+    request: Request, kind: Filter = None, indicator: Filter = None, theme: Filter = None
+) -> Response:
+    if actor_of(request) is None:
+        return sign_in_first(request)
+    values = {"kind": kind or "", "indicator": indicator or "", "theme": theme or ""}
+    return await _form_page(request, values, prefill=True)
+
+
+def _change_arguments(values: dict[str, str]) -> dict:
+    kind = values.get("kind", "")
+    return {
+        "kind": kind,
+        "base_version": values.get("base_version") or "latest",
+        "indicator": (values.get("indicator") or None) if kind != "add" else None,
+        "theme": (values.get("theme") or None) if kind == "add" else None,
+        "change_class": "patch" if kind == "amend" and values.get("editorial") else None,
+        "content": content_of(values, kind),
+    }
+
+
+@post("/proposals/preview", name="proposal_preview", guards=[signed_in])
+async def proposal_preview(request: Request) -> Response:
+    values = await submitted(request)
+    try:
+        diff = await preview_change(framework_slug(request), **_change_arguments(values))
+    except FrameworkError as error:
+        errors = {form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+        return await _form_page(request, values, errors, status=status_of(error))
+    return await _form_page(request, values, diff=diff)
+
+
+@post("/proposals", name="proposal_create", guards=[signed_in])
+async def proposal_create(request: Request) -> Response:
+    values = await submitted(request)
+    try:
+        view = await create_proposal(
+            require_actor(request),
+            framework_slug(request),
+            title=values.get("title", ""),
+            rationale=values.get("rationale", ""),
+            **_change_arguments(values),
+        )
+    except FrameworkError as error:
+        errors = {form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+        return await _form_page(request, values, errors, status=status_of(error))
+    return Redirect(f"/proposals/{view.id}", status_code=303)
+
+
+FORM_PAGES = [proposal_form, proposal_preview, proposal_create]
