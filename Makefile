@@ -50,7 +50,11 @@ messages: $(BIN)/referentiel
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: e2e-deps
 e2e-deps: $(BIN)/referentiel
-	@if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null; then \
-		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium npm; \
+	@# Only what is missing: Debian's npm conflicts with a nodejs that brings its own npm (NodeSource).
+	@packages=""; \
+	[ -x /usr/bin/chromium ] || packages="chromium"; \
+	command -v npm >/dev/null || packages="$$packages npm"; \
+	if [ -n "$$packages" ]; then \
+		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$packages; \
 	fi
 	npm ci --no-audit --no-fund

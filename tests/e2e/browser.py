@@ -41,6 +41,13 @@ RUN_AXE = """async () => {
   }));
 }"""
 
+# Every page records what the Content-Security-Policy refused, and the scripts' uncaught errors.
+WATCH_PAGE = """(() => {
+  window.__refused = [];
+  document.addEventListener("securitypolicyviolation", e => window.__refused.push(
+    `${e.effectiveDirective} refused ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
+})();"""
+
 # Elements sticking out past the right edge of the viewport, for an overflow's failure message.
 WIDE_ELEMENTS = """() => {
   const width = document.documentElement.clientWidth;
@@ -80,7 +87,8 @@ class Journey:
 
     Every page shown goes through `check`: a full-page screenshot in
     test-output/e2e/<journey>/<nn>-<step>.png, axe-core (no serious or critical violation), no
-    horizontal overflow at the viewport's width, and no server error along the way.
+    horizontal overflow at the viewport's width, nothing refused by the site's own
+    Content-Security-Policy, no script error and no server error along the way.
     """
 
     def __init__(
@@ -97,22 +105,23 @@ class Journey:
         self.steps = 0
         self.contexts: list[BrowserContext] = []
         self.server_errors: list[str] = []
+        self.script_errors: list[str] = []
         self.findings: dict[str, list[dict]] = {}  # every axe finding, whatever its impact, by step
 
     async def person(self) -> Page:
         """A new visitor: a fresh browser context (no cookies), French like most of the sector."""
         context = await self.browser.new_context(
-            base_url=self.base,
-            viewport=self.viewport,
-            locale="fr-FR",
-            # The CSP (script-src 'self') blocks the inline script add_script_tag makes of axe-core.
-            bypass_csp=True,
-            accept_downloads=True,
+            base_url=self.base, viewport=self.viewport, locale="fr-FR", accept_downloads=True
         )
+        # Init scripts come through the DevTools protocol, which the page's CSP does not govern: the
+        # site's policy stays in force (no bypass_csp), so a violation by the site itself shows.
+        await context.add_init_script(script=WATCH_PAGE)
+        await context.add_init_script(path=AXE)
         context.set_default_timeout(10_000)
         self.contexts.append(context)
         page = await context.new_page()
         page.on("response", self._watch)
+        page.on("pageerror", lambda error: self.script_errors.append(f"{page.url}: {error}"))
         return page
 
     def _watch(self, response: Response) -> None:
@@ -129,8 +138,6 @@ class Journey:
         self.steps += 1
         shot = self.folder / f"{self.steps:02d}-{step}.png"
         await page.screenshot(path=shot, full_page=True)
-        if not await page.evaluate("() => typeof axe !== 'undefined'"):
-            await page.add_script_tag(path=str(AXE))
         violations = await page.evaluate(RUN_AXE)
         self.findings[f"{shot.stem} {page.url}"] = violations
         (self.folder / "axe.json").write_text(json.dumps(self.findings, indent=1, ensure_ascii=False))
@@ -143,6 +150,11 @@ class Journey:
         if scroll_width > width:
             wide = "\n".join(f"    {html}" for html in await page.evaluate(WIDE_ELEMENTS))
             problems.append(f"the page is {scroll_width}px wide in a {width}px viewport:\n{wide}")
+        refused = await page.evaluate("window.__refused")
+        if refused:
+            problems.append("the Content-Security-Policy refused:\n" + "\n".join(f"    {r}" for r in refused))
+        if self.script_errors:
+            problems.append("script errors:\n" + "\n".join(f"    {e}" for e in self.script_errors))
         if self.server_errors:
             tail = "".join(self.log.read_text(errors="replace").splitlines(keepends=True)[-40:])
             problems.append(f"server errors: {', '.join(self.server_errors)}\nthe end of {self.log}:\n{tail}")

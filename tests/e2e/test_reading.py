@@ -90,3 +90,28 @@ async def test_a_visitor_reads_compares_and_downloads(journey, name: str, width:
     await expect(changed.locator("del").first).to_contain_text("[-")
     await expect(changed).to_contain_text("La durée est donnée en mois.")
     await trip.check(page, "compare")
+
+
+async def test_a_printed_release_is_a_clean_document(journey):
+    trip = journey("printing", 794, 1123)  # an A4 page at 96 dpi
+    page = await trip.person()
+    await page.goto(f"/frameworks/{SLUG}/releases/1.1.0")
+    hash_shown = (await page.locator(".release-facts .hash").inner_text()).strip()
+    assert len(hash_shown) == 64
+
+    await page.emulate_media(media="print")
+    await trip.check(page, "print")
+    facts = page.locator(".release-facts")
+    await expect(facts).to_be_visible()
+    await expect(facts).to_contain_text("1.1.0")
+    await expect(facts.locator("time")).to_be_visible()
+    await expect(facts.locator(".hash")).to_have_text(hash_shown)
+    await expect(page.locator("h1")).to_be_visible()
+    await expect(page.locator("#theme-REC")).to_contain_text("Un message de recrutement honnête et chiffré")
+    # What only serves on screen is left out of the paper.
+    for screen_only in (".site-header nav", ".language", ".downloads", ".take-part", ".site-footer"):
+        for element in await page.locator(screen_only).all():
+            await expect(element).to_be_hidden()
+    pdf = await page.pdf(format="A4", print_background=False)
+    (trip.folder / f"{SLUG}-1.1.0.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF")
