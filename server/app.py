@@ -31,6 +31,7 @@ from server.security import add_security_headers
 from server.settings import Settings
 from server.short_cache import ShortCache
 from server.site import healthz, switch_language
+from server.templating import environment
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -38,6 +39,8 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     install_faults()  # only with REFERENTIEL_FAULT set, for crash tests (server/faults.py)
+    # Every page's menu leads to the releases of the framework the home page shows.
+    environment.globals["default_framework"] = settings.default_framework
     engine = engine_finder()
     published = PublishedCache(settings.latest_ttl_seconds)
     short = ShortCache(settings.latest_ttl_seconds)
