@@ -40,8 +40,11 @@ bench: $(BIN)/referentiel
 
 # Extract interface strings from the templates and merge them into the French catalogue.
 # pybabel never scans dot folders such as .venv; new strings arrive untranslated (or fuzzy) in messages.po.
+# Python code has no _(): the messages of domain errors are the first argument of these classes.
+MESSAGE_KEYWORDS := NotFound InvalidInput Conflict Forbidden NotSignedIn TooManyAttempts Message Term
 messages: $(BIN)/referentiel
-	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap --project="Référentiel vivant" .
+	$(BIN)/pybabel extract -F babel.cfg $(addprefix -k ,$(MESSAGE_KEYWORDS)) -o locales/messages.pot \
+		--no-wrap --project="Référentiel vivant" .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -l fr --no-wrap
 
 # What the browser journeys (tests/e2e) need, and skip without: Debian's Chromium (driven by the

@@ -1,8 +1,49 @@
-"""Domain errors of the living framework. Messages are for people: they say what is wrong."""
+"""Domain errors of the living framework. Messages are for people: they say what is wrong.
+
+A message is written in English as a gettext msgid with named placeholders ("There is no
+proposal number %(number)s.") and its values beside it: a page shows it in the visitor's language
+(server/i18n.py), the API and the logs read it in English. `make messages` extracts the msgids.
+"""
+
+from __future__ import annotations
+
+
+class Term(str):
+    """A word of the interface inside a message's values ("reason for your vote"), translated with it."""
+
+    __slots__ = ()
+
+
+class Message:
+    """A sentence for people: an English msgid with %(name)s placeholders, and their values."""
+
+    __slots__ = ("text", "values")
+
+    def __init__(self, text: str, /, **values: object) -> None:
+        self.text = text
+        self.values = values
+
+    def __str__(self) -> str:
+        return self.text % {name: _english(value) for name, value in self.values.items()}
+
+    def __repr__(self) -> str:
+        return f"Message({str(self)!r})"
+
+
+def _english(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
 
 
 class FrameworkError(Exception):
-    """Base of the errors below."""
+    """Base of the errors below; `message` keeps the msgid and its values for translation.
+
+    An error may also be made from another's message (`NotFound(error.message)`)."""
+
+    def __init__(self, text: str | Message, /, **values: object) -> None:
+        self.message = text if isinstance(text, Message) else Message(text, **values)
+        super().__init__(str(self.message))
 
 
 class NotFound(FrameworkError):
@@ -15,8 +56,8 @@ class InvalidInput(FrameworkError):
     `field` names the form field at fault, so that a page can show the message beside it.
     """
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, text: str | Message, field: str | None = None, /, **values: object) -> None:
+        super().__init__(text, **values)
         self.field = field
 
 

@@ -120,7 +120,12 @@ async def _indicator_page(request: Request, state: State, slug: str, version: st
     framework, release, current = await state.releases.release(slug, version)
     placed = release.indicators().get(code)
     if placed is None:
-        raise NotFound(f"The release {release.version} of {slug!r} has no indicator {code!r}.")
+        raise NotFound(
+            "The release %(version)s of %(slug)r has no indicator %(code)r.",
+            version=release.version,
+            slug=slug,
+            code=code,
+        )
     theme, indicator = placed
 
     async def load() -> dict:

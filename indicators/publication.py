@@ -161,18 +161,21 @@ async def _check_changes(
         raise Conflict("One release cannot change the same indicator twice.")
     for change in changes:
         if change.kind is not ChangeKind.add and change.code not in current:
-            raise NotFound(f"The indicator {change.code!r} is not in the current release.")
+            raise NotFound("The indicator %(code)r is not in the current release.", code=change.code)
         if change.kind is not ChangeKind.retire and change.text is None:
-            raise Conflict(f"The change to {change.code!r} has no text.")
+            raise Conflict("The change to %(code)r has no text.", code=change.code)
         if change.text is not None and change.text.evidence_level not in EVIDENCE_LEVELS:
             raise InvalidInput(
-                f"Unknown evidence level {change.text.evidence_level!r}: "
-                f"use one of {', '.join(EVIDENCE_LEVELS)}."
+                "Unknown evidence level %(level)r: use one of %(levels)s.",
+                level=change.text.evidence_level,
+                levels=", ".join(EVIDENCE_LEVELS),
             )
         if change.theme is not None and change.theme not in themes:
-            raise NotFound(f"The framework {framework.slug!r} has no theme {change.theme!r}.")
+            raise NotFound(
+                "The framework %(slug)r has no theme %(theme)r.", slug=framework.slug, theme=change.theme
+            )
         if change.kind is ChangeKind.add and change.theme is None:
-            raise Conflict(f"The new indicator {change.code!r} needs a theme.")
+            raise Conflict("The new indicator %(code)r needs a theme.", code=change.code)
 
 
 async def _create_indicators(framework: FrameworkInfo, codes: list[str], now: datetime) -> dict[str, int]:
@@ -182,7 +185,9 @@ async def _create_indicators(framework: FrameworkInfo, codes: list[str], now: da
         (Indicator.framework == framework.id) & Indicator.code.is_in(codes)
     )
     if used:
-        raise Conflict(f"The code {used[0]['code']!r} is already taken: indicator codes are never reused.")
+        raise Conflict(
+            "The code %(code)r is already taken: indicator codes are never reused.", code=used[0]["code"]
+        )
     indicators = [Indicator(framework=framework.id, code=code, created_at=now) for code in codes]
     await Indicator.insert(*indicators)
     return {indicator.code: indicator.id for indicator in indicators}

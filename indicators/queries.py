@@ -64,7 +64,7 @@ _SUMMARY_COLUMNS = (
 async def get_framework(slug: str) -> FrameworkInfo:
     row = await Framework.select().where(Framework.slug == slug).output(load_json=True).first()
     if row is None:
-        raise NotFound(f"There is no framework called {slug!r}.")
+        raise NotFound("There is no framework called %(slug)r.", slug=slug)
     del row["created_at"]
     return FrameworkInfo(**row)
 
@@ -99,7 +99,7 @@ async def current_version(framework: FrameworkInfo) -> str:
         .first()
     )
     if row is None:
-        raise NotFound(f"The framework {framework.slug!r} has no published release yet.")
+        raise NotFound("The framework %(slug)r has no published release yet.", slug=framework.slug)
     return row["version"]
 
 
@@ -115,7 +115,9 @@ async def find_release(framework: FrameworkInfo, version: str) -> ReleaseSummary
         .first()
     )
     if row is None:
-        raise NotFound(f"The framework {framework.slug!r} has no release {version}.")
+        raise NotFound(
+            "The framework %(slug)r has no release %(version)s.", slug=framework.slug, version=version
+        )
     return ReleaseSummary(**row)
 
 
@@ -205,7 +207,7 @@ async def indicator_history(framework: FrameworkInfo, code: str) -> list[Revisio
         .first()
     )
     if indicator is None:
-        raise NotFound(f"The framework {framework.slug!r} has no indicator {code!r}.")
+        raise NotFound("The framework %(slug)r has no indicator %(code)r.", slug=framework.slug, code=code)
     revisions = (
         await IndicatorRevision.select()
         .where(IndicatorRevision.indicator == indicator["id"])

@@ -67,7 +67,7 @@ class ReleaseCache:
             key = (slug, current if version == LATEST else str(parse_version(version)))
         except InvalidInput as error:
             # In an address, a malformed number names nothing: 404, with the reason.
-            raise NotFound(str(error)) from None
+            raise NotFound(error.message) from None
         summary = self._summaries.get(key)
         if summary is None:
             summary = await find_release(framework, key[1])

@@ -43,5 +43,5 @@ def split_comparison(spec: str) -> tuple[str, str]:
     """'1.0.0...latest' (the last segment of a comparison's address) -> ('1.0.0', 'latest')."""
     before, separator, after = spec.partition("...")
     if not separator:
-        raise NotFound(f"{spec!r} is not a comparison: write FROM...TO, e.g. 1.0.0...latest.")
+        raise NotFound("%(spec)r is not a comparison: write FROM...TO, e.g. 1.0.0...latest.", spec=spec)
     return before, after

@@ -10,7 +10,7 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect
 
-from indicators.errors import Conflict, InvalidInput
+from indicators.errors import Conflict, InvalidInput, Message, Term
 from proposals.access import create_api_token, end_session, start_session
 from proposals.accounts import (
     AccountView,
@@ -27,7 +27,7 @@ from proposals.rate_limits import hit
 from proposals.roles import Role
 from server.auth import require_actor, session_secret, signed_in
 from server.rendering import page
-from server.requests import SESSION_COOKIE, form_data, local_path, strictly
+from server.requests import SESSION_COOKIE, form_data, local_path, said, strictly
 
 SIGN_IN_WINDOW = timedelta(minutes=15)
 SIGN_INS_PER_ACCOUNT = 10
@@ -64,8 +64,9 @@ def _signed_in_response(request: Request, target: str, secret: str) -> Redirect:
 async def _limit_sign_in(request: Request, email: str) -> None:
     """Counted before any password is hashed, by account and by address."""
     address = request.client.host if request.client else "unknown"
-    await hit(f"sign-in:address:{address}", SIGN_INS_PER_ADDRESS, SIGN_IN_WINDOW, "sign-in attempts")
-    await hit(f"sign-in:account:{email}", SIGN_INS_PER_ACCOUNT, SIGN_IN_WINDOW, "sign-in attempts")
+    attempts = Term("sign-in attempts")
+    await hit(f"sign-in:address:{address}", SIGN_INS_PER_ADDRESS, SIGN_IN_WINDOW, attempts)
+    await hit(f"sign-in:account:{email}", SIGN_INS_PER_ACCOUNT, SIGN_IN_WINDOW, attempts)
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -95,7 +96,7 @@ async def register(request: Request) -> Response:
             request,
             "accounts/register.html",
             status,
-            errors={field: str(error)},
+            errors={field: said(request, error.message)},
             values=values,
             next=local_path(values.get("next")),
         )
@@ -112,19 +113,19 @@ async def sign_in(request: Request) -> Response:
     values = await form_data(request)
     values.pop("_csrf_token", None)
     target = local_path(values.get("next"))
+    failure = Message("Wrong email address or password.")
     try:
         email = normalise_email(values.get("email", ""))
         await _limit_sign_in(request, email)
         account = await authenticate(email, values.get("password", ""))
     except InvalidInput as error:
-        account, values["_error"] = None, str(error)
+        account, failure = None, error.message
     if account is None:
-        message = values.pop("_error", None) or "Wrong email address or password."
         return page(
             request,
             "accounts/sign_in.html",
             400,
-            errors={"_form": message},
+            errors={"_form": said(request, failure)},
             values={"email": values.get("email", "")},
             next=target,
         )
@@ -155,7 +156,7 @@ async def change_password_form(request: Request) -> Response:
         await change_password(actor, values.get("current_password", ""), values.get("password", ""))
     except InvalidInput as error:
         account = await get_account(actor.id)
-        errors = {error.field or "password": str(error)}
+        errors = {error.field or "password": said(request, error.message)}
         return page(request, "accounts/account.html", 400, account=account, errors=errors, values={})
     # Every session ended with the change; this browser gets a fresh one.
     return _signed_in_response(request, "/account", await start_session(actor.id))
@@ -201,7 +202,7 @@ async def api_set_role(
 ) -> dict[str, Any]:
     data = await strictly(request, data)  # is_active: true or false, not "false" or 0
     actor = require_actor(request)
-    actor.require(Role.steward, "change accounts")
+    actor.require(Role.steward, Term("change accounts"))
     account = await get_account(account_id)
     if data.role is not None:
         account = await set_role(actor, account_id, data.role)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from asyncpg.exceptions import UniqueViolationError
 
-from indicators.errors import Conflict, InvalidInput, NotFound
+from indicators.errors import Conflict, InvalidInput, NotFound, Term
 from proposals.access import end_all_access
 from proposals.audit import record
 from proposals.passwords import check_password, hash_password, verify_password
@@ -17,7 +17,6 @@ from proposals.roles import Actor, Role
 from proposals.tables import Account, WorkingGroupMember
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-EMAIL_TAKEN = "An account with this email address exists already."
 
 
 @dataclass(frozen=True)
@@ -36,24 +35,30 @@ class AccountView:
         return Actor(self.id, self.role, self.display_name)
 
 
-def _text(value: object, field: str, label: str, max_length: int, required: bool = True) -> str:
+def _text(value: object, field: str, label: Term, max_length: int, required: bool = True) -> str:
     if not isinstance(value, str):
-        raise InvalidInput(f"{label} must be text.", field)
+        raise InvalidInput("%(label)s must be text.", field, label=label)
     text = value.strip()
     if "\x00" in text:
-        raise InvalidInput(f"{label} contains a NUL character.", field)
+        raise InvalidInput("%(label)s contains a NUL character.", field, label=label)
     if required and not text:
-        raise InvalidInput(f"{label} is required.", field)
+        raise InvalidInput("%(label)s is required.", field, label=label)
     if len(text) > max_length:
-        raise InvalidInput(f"{label} must have at most {max_length} characters.", field)
+        raise InvalidInput(
+            "%(label)s must have at most %(maximum)s characters.", field, label=label, maximum=max_length
+        )
     return text
 
 
 def normalise_email(value: object) -> str:
-    email = _text(value, "email", "The email address", 254).lower()
+    email = _text(value, "email", Term("The email address"), 254).lower()
     if not _EMAIL.fullmatch(email):
-        raise InvalidInput(f"{email!r} is not an email address.", "email")
+        raise InvalidInput("%(email)r is not an email address.", "email", email=email)
     return email
+
+
+def _email_taken() -> Conflict:
+    return Conflict("An account with this email address exists already.")
 
 
 def _view(row: dict, groups: tuple[tuple[int, str], ...] = ()) -> AccountView:
@@ -93,9 +98,11 @@ async def register_account(
         raise InvalidInput("The password must be text.", "password")
     check_password(password)
     fields = {
-        "display_name": _text(display_name, "display_name", "The display name", 100),
-        "organisation": _text(organisation or "", "organisation", "The organisation", 200, required=False),
-        "territory": _text(territory or "", "territory", "The territory", 100, required=False),
+        "display_name": _text(display_name, "display_name", Term("The display name"), 100),
+        "organisation": _text(
+            organisation or "", "organisation", Term("The organisation"), 200, required=False
+        ),
+        "territory": _text(territory or "", "territory", Term("The territory"), 100, required=False),
     }
     password_hash = await hash_password(password)  # outside the transaction: it takes a while
     account = Account(
@@ -104,7 +111,7 @@ async def register_account(
     try:
         async with Account._meta.db.transaction():
             if await Account.exists().where(Account.email == email):
-                raise Conflict(EMAIL_TAKEN)
+                raise _email_taken()
             await Account.insert(account)
             await record(account.id, "account.registered", "account", account.id, {"role": role.value})
     except (UniqueViolationError, sqlite3.IntegrityError) as error:
@@ -112,7 +119,7 @@ async def register_account(
         # COMMITTED); the unique index lets one in and the other is refused here, rolled back.
         if not _email_index(error):
             raise
-        raise Conflict(EMAIL_TAKEN) from None
+        raise _email_taken() from None
     return AccountView(account.id, email, role=role, is_active=True, **fields)
 
 
@@ -135,7 +142,7 @@ async def authenticate(email: str, password: str) -> AccountView | None:
 async def get_account(account_id: int) -> AccountView:
     row = await Account.select(*_PUBLIC_COLUMNS).where(Account.id == account_id).first()
     if row is None:
-        raise NotFound(f"There is no account {account_id}.")
+        raise NotFound("There is no account %(number)s.", number=str(account_id))
     groups = await WorkingGroupMember.select(
         WorkingGroupMember.working_group.as_alias("id"),
         WorkingGroupMember.working_group.name.as_alias("name"),
@@ -149,15 +156,17 @@ async def list_accounts() -> list[AccountView]:
 
 
 async def set_role(actor: Actor, account_id: int, role: object) -> AccountView:
-    actor.require(Role.steward, "grant roles")
+    actor.require(Role.steward, Term("grant roles"))
     try:
         new_role = Role(role)
     except ValueError:
-        raise InvalidInput(f"Unknown role {role!r}: use practitioner, member or steward.", "role") from None
+        raise InvalidInput(
+            "Unknown role %(role)r: use practitioner, member or steward.", "role", role=role
+        ) from None
     async with Account._meta.db.transaction():
         row = await Account.select(Account.role).where(Account.id == account_id).first()
         if row is None:
-            raise NotFound(f"There is no account {account_id}.")
+            raise NotFound("There is no account %(number)s.", number=str(account_id))
         if row["role"] != new_role.value:
             await Account.update({Account.role: new_role.value}).where(Account.id == account_id)
             await record(actor.id, "account.role_changed", "account", account_id, {"role": new_role.value})
@@ -181,13 +190,13 @@ async def change_password(actor: Actor, current: object, new: object) -> None:
 
 async def set_active(actor: Actor, account_id: int, active: bool) -> AccountView:
     """A steward deactivates (or reactivates) an account; deactivating ends its sessions and tokens."""
-    actor.require(Role.steward, "deactivate accounts")
+    actor.require(Role.steward, Term("deactivate accounts"))
     if account_id == actor.id and not active:
         raise Conflict("A steward cannot deactivate their own account.")
     async with Account._meta.db.transaction():
         row = await Account.select(Account.is_active).where(Account.id == account_id).first()
         if row is None:
-            raise NotFound(f"There is no account {account_id}.")
+            raise NotFound("There is no account %(number)s.", number=str(account_id))
         if row["is_active"] != active:
             await Account.update({Account.is_active: active}).where(Account.id == account_id)
             if not active:

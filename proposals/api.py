@@ -163,7 +163,9 @@ async def _check_filters(request: Request, framework: str | None, theme: str | N
     elif theme is not None:
         codes = sorted({row["code"] for row in await Theme.select(Theme.code)})
     if theme is not None and theme not in codes:
-        raise InvalidInput(f"Unknown theme {theme!r}: use one of {', '.join(codes)}.", "theme")
+        raise InvalidInput(
+            "Unknown theme %(theme)r: use one of %(themes)s.", "theme", theme=theme, themes=", ".join(codes)
+        )
 
 
 @get("/proposals", summary="Proposals, newest first, paginated")

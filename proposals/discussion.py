@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from indicators.errors import Conflict, NotFound
+from indicators.errors import Conflict, NotFound, Term
 from proposals.audit import record
 from proposals.markdown import render_markdown_off_loop
 from proposals.roles import Actor, Role
 from proposals.services import (
     OPEN_STATUSES,
+    STATUS_NAMES,
     AuthorRef,
     clean_text,
     lock_row,
@@ -65,24 +66,30 @@ async def add_comment(
     actor: Actor | None, proposal_id: int, body: str, reply_to: int | None = None
 ) -> CommentView:
     """Anyone signed in comments on a proposal in discussion or voting, or replies to a comment of it."""
-    actor = signed_in(actor, "comment")
-    positive_id(proposal_id, "proposal number")
-    body = clean_text(body, "comment", COMMENT_MAX, field="body")
+    actor = signed_in(actor, Term("comment on a proposal"))
+    positive_id(proposal_id, Term("proposal number"))
+    body = clean_text(body, Term("comment"), COMMENT_MAX, field="body")
     if reply_to is not None:
-        positive_id(reply_to, "comment replied to", "reply_to")
+        positive_id(reply_to, Term("comment replied to"), "reply_to")
     body_html = await render_markdown_off_loop(body)
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
         row = await proposal_row(proposal_id)
         if row["status"] not in OPEN_STATUSES:
             raise Conflict(
-                f"Proposal {proposal_id} is {row['status']}: "
-                "comments are open during the discussion and the vote only."
+                "Proposal %(number)s is %(status)s: "
+                "comments are open during the discussion and the vote only.",
+                number=str(proposal_id),
+                status=STATUS_NAMES[row["status"]],
             )
         if reply_to is not None and not await Comment.exists().where(
             (Comment.id == reply_to) & (Comment.proposal == proposal_id)
         ):
-            raise NotFound(f"There is no comment number {reply_to} on proposal {proposal_id}.")
+            raise NotFound(
+                "There is no comment number %(comment)s on proposal %(proposal)s.",
+                comment=str(reply_to),
+                proposal=str(proposal_id),
+            )
         comment = Comment(
             proposal=proposal_id,
             author=actor.id,
@@ -100,19 +107,19 @@ async def add_comment(
 
 async def hide_comment(actor: Actor | None, comment_id: int, reason: str) -> CommentView:
     """A steward hides a comment with a reason; its body is kept."""
-    actor = signed_in(actor, "hide a comment")
-    actor.require(Role.steward, "hide a comment")
-    positive_id(comment_id, "comment number")
-    reason = clean_text(reason, "reason for hiding the comment", HIDE_REASON_MAX, field="reason")
+    actor = signed_in(actor, Term("hide a comment"))
+    actor.require(Role.steward, Term("hide a comment"))
+    positive_id(comment_id, Term("comment number"))
+    reason = clean_text(reason, Term("reason for hiding the comment"), HIDE_REASON_MAX, field="reason")
     async with Comment._meta.db.transaction():
         await lock_row(Comment, comment_id)
         row = (
             await Comment.select(Comment.proposal, Comment.hidden_at).where(Comment.id == comment_id).first()
         )
         if row is None:
-            raise NotFound(f"There is no comment number {comment_id}.")
+            raise NotFound("There is no comment number %(number)s.", number=str(comment_id))
         if row["hidden_at"] is not None:
-            raise Conflict(f"Comment {comment_id} is already hidden.")
+            raise Conflict("Comment %(number)s is already hidden.", number=str(comment_id))
         await Comment.update(
             {Comment.hidden_at: datetime.now(UTC), Comment.hidden_by: actor.id, Comment.hidden_reason: reason}
         ).where(Comment.id == comment_id)

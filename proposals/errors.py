@@ -1,6 +1,6 @@
 """Errors of the co-design loop, beside the framework's own (NotFound, InvalidInput, Conflict)."""
 
-from indicators.errors import FrameworkError
+from indicators.errors import FrameworkError, Message
 
 
 class NotSignedIn(FrameworkError):
@@ -14,6 +14,6 @@ class Forbidden(FrameworkError):
 class TooManyAttempts(FrameworkError):
     """Rate limit reached; `retry_after` in seconds."""
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, text: str | Message, retry_after: int, /, **values: object) -> None:
+        super().__init__(text, **values)
         self.retry_after = retry_after

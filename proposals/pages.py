@@ -14,7 +14,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from indicators.errors import FrameworkError, InvalidInput
+from indicators.errors import FrameworkError, InvalidInput, Term
 from indicators.queries import FrameworkInfo, list_themes
 from proposals.discussion import (
     CommentView,
@@ -70,6 +70,7 @@ from proposals.working_groups import WorkingGroupInfo, list_working_groups
 from server.auth import actor_of, require_actor, signed_in
 from server.freshness import release_published
 from server.rendering import page, page_for_many
+from server.requests import said
 
 PER_PAGE = 20
 DECIDED = ("accepted", "rejected")
@@ -100,7 +101,13 @@ async def proposals_list(
     except InvalidInput as failure:
         empty = Page(items=[], total=0, page=1, per_page=PER_PAGE)
         context = _list_context(framework, await list_themes(framework), filters, empty, page_number)
-        return page(request, "proposals/list.html", 400, error=str(failure), **context)
+        return page(
+            request,
+            "proposals/list.html",
+            400,
+            error=said(request, failure.message),
+            **context,
+        )
     context = _list_context(framework, themes, filters, result, page_number)
     if actor_of(request) is None:
         return page(request, "proposals/list.html", shared=True, error=None, **context)
@@ -112,7 +119,9 @@ async def _list_data(framework: FrameworkInfo, status: str | None, theme: str | 
     themes = await list_themes(framework)
     codes = [t["code"] for t in themes]
     if theme and theme not in codes:  # refused, as an unknown status is, rather than matching nothing
-        raise InvalidInput(f"Unknown theme {theme!r}: use one of {', '.join(codes)}.", "theme")
+        raise InvalidInput(
+            "Unknown theme %(theme)r: use one of %(themes)s.", "theme", theme=theme, themes=", ".join(codes)
+        )
     return await list_proposals(framework.slug, status, theme, number, PER_PAGE), themes
 
 
@@ -237,10 +246,10 @@ async def proposal_comment(request: Request, proposal_id: FromPath[int]) -> Resp
     reply_to = values.get("reply_to") or None
     form = f"reply-{reply_to}" if reply_to else "comment"
     try:
-        number = whole_number(reply_to, "comment replied to", "reply_to") if reply_to else None
+        number = whole_number(reply_to, Term("comment replied to"), "reply_to") if reply_to else None
         comment = await add_comment(require_actor(request), proposal_id, values.get("body", ""), number)
     except FrameworkError as error:
-        trouble = problem(form, error, "body")
+        trouble = problem(request, form, error, "body")
         return await _proposal_page(request, proposal_id, status_of(error), trouble, {form: values})
     return _back(proposal_id, f"comment-{comment.id}")
 
@@ -252,11 +261,11 @@ async def comment_hiding(request: Request, comment_id: FromPath[int]) -> Respons
         comment = await hide_comment(require_actor(request), comment_id, values.get("reason", ""))
     except FrameworkError as error:
         try:
-            proposal_id = whole_number(values.get("proposal"), "proposal number", "proposal")
+            proposal_id = whole_number(values.get("proposal"), Term("proposal number"), "proposal")
         except InvalidInput:
             raise error from None
         form = f"hide-{comment_id}"
-        trouble = problem(form, error, "reason")
+        trouble = problem(request, form, error, "reason")
         return await _proposal_page(request, proposal_id, status_of(error), trouble, {form: values})
     return _back(comment.proposal_id, f"comment-{comment_id}")
 
@@ -311,7 +320,9 @@ async def proposal_edit(request: Request, proposal_id: FromPath[int]) -> Respons
     values = await submitted(request)
     rebase = values.get("rebase") == "1"
     try:
-        expected = whole_number(values.get("expected_revision"), "expected revision", "expected_revision")
+        expected = whole_number(
+            values.get("expected_revision"), Term("expected revision"), "expected_revision"
+        )
         if rebase:
             await revise_proposal(actor, proposal_id, expected, rebase=True)
         else:
@@ -326,8 +337,10 @@ async def proposal_edit(request: Request, proposal_id: FromPath[int]) -> Respons
             )
     except FrameworkError as error:
         if rebase:
-            return await _proposal_page(request, proposal_id, status_of(error), problem("rebase", error))
-        errors = {form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+            return await _proposal_page(
+                request, proposal_id, status_of(error), problem(request, "rebase", error)
+            )
+        errors = {form_field(error, PROPOSAL_FORM_FIELDS): said(request, error.message)}
         return await _edit_page(request, proposal_id, values, errors, status_of(error))
     return _back(proposal_id, "revisions")
 
@@ -337,7 +350,7 @@ async def _action(request: Request, proposal_id: int, form: str, anchor: str, ac
     try:
         await action(require_actor(request), proposal_id)
     except FrameworkError as error:
-        return await _proposal_page(request, proposal_id, status_of(error), problem(form, error))
+        return await _proposal_page(request, proposal_id, status_of(error), problem(request, form, error))
     return _back(proposal_id, anchor)
 
 
@@ -359,7 +372,7 @@ async def proposal_vote(request: Request, proposal_id: FromPath[int]) -> Respons
             require_actor(request), proposal_id, values.get("choice", ""), values.get("reason", "")
         )
     except FrameworkError as error:
-        trouble = problem("vote", error, "reason" if values.get("choice") in CHOICES else "choice")
+        trouble = problem(request, "vote", error, "reason" if values.get("choice") in CHOICES else "choice")
         return await _proposal_page(request, proposal_id, status_of(error), trouble, {"vote": values})
     return _back(proposal_id, "vote")
 
@@ -369,7 +382,9 @@ async def proposal_decision(request: Request, proposal_id: FromPath[int]) -> Res
     try:
         decision = await decide_proposal(require_actor(request), proposal_id)
     except FrameworkError as error:
-        return await _proposal_page(request, proposal_id, status_of(error), problem("decision", error))
+        return await _proposal_page(
+            request, proposal_id, status_of(error), problem(request, "decision", error)
+        )
     if decision.release_version is not None:
         release_published(request.app.state, (await get_proposal(proposal_id)).framework)
     return _back(proposal_id, "vote")

@@ -38,9 +38,14 @@ def check_password(password: str) -> None:
     if "\x00" in password:
         raise InvalidInput("The password contains a NUL character, which is not allowed.", "password")
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"The password must have at least {MIN_LENGTH} characters.", "password")
+        raise InvalidInput(
+            "The password must have at least %(minimum)s characters.", "password", minimum=MIN_LENGTH
+        )
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"The password must have at most {MAX_LENGTH} characters.", "password")
+        # Given as text so that it reads 1024 as before (an int would read 1,024).
+        raise InvalidInput(
+            "The password must have at most %(maximum)s characters.", "password", maximum=str(MAX_LENGTH)
+        )
     if password.lower() in common_passwords():
         raise InvalidInput("This password is among the most common ones: choose another.", "password")
 

@@ -33,6 +33,7 @@ from proposals.voting import (
 )
 from server.auth import actor_of, require_actor, signed_in
 from server.rendering import page
+from server.requests import said
 
 Filter = Annotated[str | None, QueryParameter(max_length=50)]
 LIMITS = {
@@ -172,7 +173,7 @@ async def proposal_preview(request: Request) -> Response:
     try:
         diff = await preview_change(framework_slug(request), **_change_arguments(values))
     except FrameworkError as error:
-        errors = {form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+        errors = {form_field(error, PROPOSAL_FORM_FIELDS): said(request, error.message)}
         return await _form_page(request, values, errors, status=status_of(error))
     return await _form_page(request, values, diff=diff)
 
@@ -189,7 +190,7 @@ async def proposal_create(request: Request) -> Response:
             **_change_arguments(values),
         )
     except FrameworkError as error:
-        errors = {form_field(error, PROPOSAL_FORM_FIELDS): str(error)}
+        errors = {form_field(error, PROPOSAL_FORM_FIELDS): said(request, error.message)}
         return await _form_page(request, values, errors, status=status_of(error))
     return Redirect(f"/proposals/{view.id}", status_code=303)
 

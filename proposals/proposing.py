@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from indicators.compare import FieldChange
 from indicators.content import IndicatorText
-from indicators.errors import Conflict, InvalidInput, NotFound
+from indicators.errors import Conflict, InvalidInput, NotFound, Term
 from indicators.queries import FrameworkInfo, ReleaseSummary, find_release, get_framework, list_themes
 from proposals.audit import record
 from proposals.errors import Forbidden
@@ -17,6 +17,7 @@ from proposals.services import (
     KINDS,
     OPEN_STATUSES,
     REQUIRED_FOR_ADD,
+    STATUS_NAMES,
     TEXT_MAX,
     TITLE_MAX,
     ProposalView,
@@ -36,7 +37,7 @@ from proposals.tables import Ballot, Proposal, ProposalRevision
 
 # The change classes each kind allows, the default first.
 CHANGE_CLASSES = {"add": ("minor",), "amend": ("minor", "patch"), "retire": ("major",)}
-KIND_NAMES = {"add": "an addition", "amend": "an amendment", "retire": "a retirement"}
+KIND_NAMES = {"add": Term("an addition"), "amend": Term("an amendment"), "retire": Term("a retirement")}
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,12 @@ async def resolve_change(
 ) -> ResolvedChange:
     """Check a change as create_proposal and preview_change do; reads only."""
     if kind not in KINDS:
-        raise InvalidInput(f"Unknown kind of proposal {kind!r}: use one of {', '.join(KINDS)}.", "kind")
+        raise InvalidInput(
+            "Unknown kind of proposal %(kind)r: use one of %(kinds)s.",
+            "kind",
+            kind=kind,
+            kinds=", ".join(KINDS),
+        )
     if not isinstance(framework_slug, str):
         raise InvalidInput("The framework must be named by its identifier.", "framework")
     if not isinstance(base_version, str):
@@ -83,31 +89,36 @@ async def resolve_change(
     try:
         base = await find_release(framework, base_version.strip())
     except InvalidInput as error:
-        raise InvalidInput(str(error), "base_version") from None
+        error.field = "base_version"
+        raise
     allowed = CHANGE_CLASSES[kind]
     if change_class is None:
         change_class = allowed[0]
     if change_class not in allowed:
-        raise InvalidInput(
-            f"The change class of {KIND_NAMES[kind]} is {' or '.join(allowed)}, not {change_class!r}"
-            + (": only an amendment can be an editorial fix (patch)." if change_class == "patch" else "."),
-            "change_class",
-        )
+        raise _wrong_change_class(kind, allowed, change_class)
     fields = normalise_content(content)
     common = {"framework": framework, "base": base, "kind": kind, "change_class": change_class}
     if kind == "add":
         return await _resolve_addition(common, indicator, theme, fields)
     if not isinstance(indicator, str) or not indicator.strip():
-        raise InvalidInput(f"{KIND_NAMES[kind].capitalize()} needs the code of its indicator.", "indicator")
+        if kind == "amend":
+            raise InvalidInput("An amendment needs the code of its indicator.", "indicator")
+        raise InvalidInput("A retirement needs the code of its indicator.", "indicator")
     if theme is not None:
         raise InvalidInput(
-            f"Only an addition names a theme: {KIND_NAMES[kind]} keeps the indicator in its own theme.",
+            "Only an addition names a theme: %(kind)s keeps the indicator in its own theme.",
             "theme",
+            kind=KIND_NAMES[kind],
         )
     indicator = indicator.strip()
     found = await texts_in_release(base.id, [indicator])
     if indicator not in found:
-        raise NotFound(f"The indicator {indicator!r} is not in release {base.version} of {framework.slug!r}.")
+        raise NotFound(
+            "The indicator %(code)r is not in release %(version)s of %(slug)r.",
+            code=indicator,
+            version=base.version,
+            slug=framework.slug,
+        )
     number, theme_id, base_text = found[indicator]
     if kind == "retire":
         if fields:
@@ -119,9 +130,10 @@ async def resolve_change(
         stored = {name: v for name, v in fields.items() if field_value(name, v) != getattr(base_text, name)}
         if not stored:
             raise InvalidInput(
-                f"This amendment changes nothing: its content is the text of {indicator} "
-                f"in release {base.version}.",
+                "This amendment changes nothing: its content is the text of %(code)s in release %(version)s.",
                 "content",
+                code=indicator,
+                version=base.version,
             )
     themes = {t["id"]: t["code"] for t in await list_themes(framework)}
     return ResolvedChange(
@@ -133,6 +145,33 @@ async def resolve_change(
         base_text=base_text,
         content=stored,
         proposed=proposed_text(kind, base_text, stored),
+    )
+
+
+def _wrong_change_class(kind: str, allowed: tuple[str, ...], given: str) -> InvalidInput:
+    """The error for a change class that the kind of proposal does not allow."""
+    values = {"kind": KIND_NAMES[kind], "given": given}
+    if len(allowed) == 2:
+        return InvalidInput(
+            "The change class of %(kind)s is %(first)s or %(second)s, not %(given)r.",
+            "change_class",
+            first=allowed[0],
+            second=allowed[1],
+            **values,
+        )
+    if given == "patch":
+        return InvalidInput(
+            "The change class of %(kind)s is %(allowed)s, not %(given)r: "
+            "only an amendment can be an editorial fix (patch).",
+            "change_class",
+            allowed=allowed[0],
+            **values,
+        )
+    return InvalidInput(
+        "The change class of %(kind)s is %(allowed)s, not %(given)r.",
+        "change_class",
+        allowed=allowed[0],
+        **values,
     )
 
 
@@ -149,12 +188,13 @@ async def _resolve_addition(common: dict, indicator: object, theme: object, fiel
     theme = theme.strip()
     found = [t for t in await list_themes(framework) if t["code"] == theme]
     if not found:
-        raise NotFound(f"The framework {framework.slug!r} has no theme {theme!r}.")
+        raise NotFound("The framework %(slug)r has no theme %(theme)r.", slug=framework.slug, theme=theme)
     missing = [name for name in REQUIRED_FOR_ADD if name not in fields]
     if missing:
         raise InvalidInput(
-            f"A new indicator needs its {', '.join(m.replace('_', ' ') for m in missing)}.",
+            "A new indicator needs its %(names)s.",
             f"content.{missing[0]}",
+            names=", ".join(m.replace("_", " ") for m in missing),
         )
     return ResolvedChange(
         **common,
@@ -194,9 +234,9 @@ async def create_proposal(
     change_class: str | None = None,
     content: dict | None = None,
 ) -> ProposalView:
-    actor = signed_in(actor, "write a proposal")
-    title = clean_text(title, "proposal's title", TITLE_MAX, field="title")
-    rationale = clean_text(rationale, "proposal's rationale", TEXT_MAX, field="rationale")
+    actor = signed_in(actor, Term("write a proposal"))
+    title = clean_text(title, Term("proposal's title"), TITLE_MAX, field="title")
+    rationale = clean_text(rationale, Term("proposal's rationale"), TEXT_MAX, field="rationale")
     change = await resolve_change(framework_slug, kind, base_version, indicator, theme, change_class, content)
     rationale_html = await render_markdown_off_loop(rationale)
     now = datetime.now(UTC)
@@ -260,12 +300,12 @@ async def revise_proposal(
     (others stay). With `rebase`, the proposal is brought onto the current release: an amendment's
     changed fields are applied to the indicator's current text (after another proposal on it was
     published). `expected_revision` is the revision the author saw: if it was revised since, Conflict."""
-    actor = signed_in(actor, "revise a proposal")
-    positive_id(expected_revision, "expected revision", "expected_revision")
+    actor = signed_in(actor, Term("revise a proposal"))
+    positive_id(expected_revision, Term("expected revision"), "expected_revision")
     if title is not None:
-        title = clean_text(title, "proposal's title", TITLE_MAX, field="title")
+        title = clean_text(title, Term("proposal's title"), TITLE_MAX, field="title")
     if rationale is not None:
-        rationale = clean_text(rationale, "proposal's rationale", TEXT_MAX, field="rationale")
+        rationale = clean_text(rationale, Term("proposal's rationale"), TEXT_MAX, field="rationale")
     given = normalise_content(content)
     row = await proposal_row(proposal_id)
     _check_revisable(actor, row, expected_revision, rebase)
@@ -346,26 +386,34 @@ def _check_revisable(actor: Actor, row: dict, expected_revision: int, rebase: bo
     # author may still bring it onto the current text, which sends it back to discussion.
     if row["status"] != "discussion" and not (row["status"] == "voting" and rebase):
         raise Conflict(
-            f"Proposal {row['id']} is {row['status']}: only a proposal in discussion can be revised."
+            "Proposal %(number)s is %(status)s: only a proposal in discussion can be revised.",
+            number=str(row["id"]),
+            status=STATUS_NAMES[row["status"]],
         )
     if row["revision"] != expected_revision:
         raise Conflict(
-            f"Proposal {row['id']} was revised since (now revision {row['revision']}); "
-            "reload it and apply your changes again."
+            "Proposal %(number)s was revised since (now revision %(revision)s); "
+            "reload it and apply your changes again.",
+            number=str(row["id"]),
+            revision=str(row["revision"]),
         )
 
 
 async def withdraw_proposal(actor: Actor | None, proposal_id: int) -> ProposalView:
     """The author withdraws a proposal before it is decided."""
-    actor = signed_in(actor, "withdraw a proposal")
-    positive_id(proposal_id, "proposal number")
+    actor = signed_in(actor, Term("withdraw a proposal"))
+    positive_id(proposal_id, Term("proposal number"))
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
         row = await proposal_row(proposal_id)
         if row["author"] != actor.id:
             raise Forbidden("Only the author of a proposal may withdraw it.")
         if row["status"] not in OPEN_STATUSES:
-            raise Conflict(f"Proposal {proposal_id} is {row['status']}: it can no longer be withdrawn.")
+            raise Conflict(
+                "Proposal %(number)s is %(status)s: it can no longer be withdrawn.",
+                number=str(proposal_id),
+                status=STATUS_NAMES[row["status"]],
+            )
         await Proposal.update({Proposal.status: "withdrawn", Proposal.updated_at: datetime.now(UTC)}).where(
             Proposal.id == proposal_id
         )

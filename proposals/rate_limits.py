@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from indicators.errors import Term
 from proposals.errors import TooManyAttempts
 from proposals.tables import RateLimit
 
@@ -16,7 +17,7 @@ RETURNING hits, window_start
 """
 
 
-async def hit(key: str, limit: int, window: timedelta, what: str) -> None:
+async def hit(key: str, limit: int, window: timedelta, what: Term) -> None:
     """Count one attempt under `key`; TooManyAttempts past `limit` in the current window."""
     now = datetime.now(UTC)
     expired_before = now - window
@@ -28,4 +29,9 @@ async def hit(key: str, limit: int, window: timedelta, what: str) -> None:
         retry_after = max(
             1, int((started.replace(tzinfo=started.tzinfo or UTC) + window - now).total_seconds())
         )
-        raise TooManyAttempts(f"Too many {what}: try again in {retry_after // 60 + 1} minutes.", retry_after)
+        raise TooManyAttempts(
+            "Too many %(what)s: try again in %(minutes)s minutes.",
+            retry_after,
+            what=what,
+            minutes=retry_after // 60 + 1,
+        )

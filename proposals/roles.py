@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from indicators.errors import Term
 from proposals.errors import Forbidden
 
 
@@ -21,6 +22,14 @@ class Role(StrEnum):
         return self.rank >= other.rank
 
 
+# The roles as messages name them ("Only a steward or above may...").
+ROLE_NAMES = {
+    Role.practitioner: Term("practitioner"),
+    Role.member: Term("member"),
+    Role.steward: Term("steward"),
+}
+
+
 @dataclass(frozen=True)
 class Actor:
     """The signed-in account acting, as use cases need it."""
@@ -29,6 +38,6 @@ class Actor:
     role: Role
     display_name: str
 
-    def require(self, role: Role, doing: str) -> None:
+    def require(self, role: Role, doing: Term) -> None:
         if not self.role.at_least(role):
-            raise Forbidden(f"Only a {role.value} or above may {doing}.")
+            raise Forbidden("Only a %(role)s or above may %(doing)s.", role=ROLE_NAMES[role], doing=doing)

@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from indicators.errors import InvalidInput
+from indicators.errors import InvalidInput, Term
 from indicators.queries import get_framework
 from proposals.audit import record
 from proposals.roles import Actor, Role
@@ -77,12 +77,25 @@ async def get_rule(framework_id: int) -> Rule:
 
 _DAYS = {"min_discussion_days": (0, 365), "voting_days": (1, 365)}
 _SHARES = {"quorum": Fraction(0), "retire_threshold": Fraction(1, 2)}
+# The fields as messages name them ("The voting days must be...").
+_FIELD_NAMES = {
+    "min_discussion_days": Term("min discussion days"),
+    "voting_days": Term("voting days"),
+    "quorum": Term("quorum"),
+    "retire_threshold": Term("retire threshold"),
+}
 
 
 def _days(name: str, value: object) -> int:
     low, high = _DAYS[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"The {name.replace('_', ' ')} must be a whole number from {low} to {high}.", name)
+        raise InvalidInput(
+            "The %(what)s must be a whole number from %(low)s to %(high)s.",
+            name,
+            what=_FIELD_NAMES[name],
+            low=low,
+            high=high,
+        )
     return value
 
 
@@ -94,22 +107,32 @@ def _share(name: str, value: object) -> Fraction:
         share = Fraction(str(value).strip()) if not isinstance(value, Fraction) else value
     except (ValueError, ZeroDivisionError):
         raise InvalidInput(
-            f"The {name.replace('_', ' ')} must be a share such as 1/2 or 0.5.", name
+            "The %(what)s must be a share such as 1/2 or 0.5.", name, what=_FIELD_NAMES[name]
         ) from None
     if not low <= share <= 1:
-        raise InvalidInput(f"The {name.replace('_', ' ')} must be between {low} and 1, not {share}.", name)
+        raise InvalidInput(
+            "The %(what)s must be between %(low)s and 1, not %(share)s.",
+            name,
+            what=_FIELD_NAMES[name],
+            low=str(low),
+            share=str(share),
+        )
     return share.limit_denominator(1000)
 
 
 async def set_rule(actor: Actor | None, framework_slug: str, **fields: object) -> Rule:
     """A steward changes some of min_discussion_days, voting_days, quorum, retire_threshold."""
-    actor = signed_in(actor, "change the decision rule")
-    actor.require(Role.steward, "change the decision rule")
+    actor = signed_in(actor, Term("change the decision rule"))
+    actor.require(Role.steward, Term("change the decision rule"))
     unknown = sorted(set(fields) - set(_DAYS) - set(_SHARES))
     if unknown:
+        names = {"names": ", ".join(unknown), "fields": ", ".join([*_DAYS, *_SHARES])}
+        if len(unknown) == 1:
+            raise InvalidInput(
+                "Unknown field of a decision rule: %(names)s. The fields are %(fields)s.", **names
+            )
         raise InvalidInput(
-            f"Unknown field{'s' if len(unknown) > 1 else ''} of a decision rule: {', '.join(unknown)}. "
-            f"The fields are {', '.join([*_DAYS, *_SHARES])}."
+            "Unknown fields of a decision rule: %(names)s. The fields are %(fields)s.", **names
         )
     if not fields:
         raise InvalidInput("Give at least one field of the decision rule to change.")

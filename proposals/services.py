@@ -15,7 +15,7 @@ from piccolo.table import Table
 
 from indicators.compare import FieldChange
 from indicators.content import EVIDENCE_LEVELS, TEXT_FIELDS, IndicatorText
-from indicators.errors import InvalidInput, NotFound
+from indicators.errors import InvalidInput, NotFound, Term
 from indicators.tables import Release as ReleaseRow
 from indicators.tables import ReleaseEntry
 from indicators.worddiff import word_diff
@@ -24,12 +24,30 @@ from proposals.roles import Actor
 from proposals.tables import Proposal
 
 STATUSES = ("discussion", "voting", "accepted", "rejected", "withdrawn")
+# The statuses as messages say them ("Proposal 3 is being voted on: ...").
+STATUS_NAMES = {
+    "discussion": Term("in discussion"),
+    "voting": Term("being voted on"),
+    "accepted": Term("accepted"),
+    "rejected": Term("rejected"),
+    "withdrawn": Term("withdrawn"),
+}
 OPEN_STATUSES = ("discussion", "voting")
 KINDS = ("add", "amend", "retire")
 CONTENT_FIELDS = ("title", "statement", "rationale", "evidence_level", "measurement", "territorial_note")
 REQUIRED_FOR_ADD = ("title", "statement", "rationale", "evidence_level")
 # A changed French text makes its English translation wrong: it is dropped with the change.
 TRANSLATED = {"title": "title_en", "statement": "statement_en", "rationale": "rationale_en"}
+
+# The content fields as messages name them ("The indicator's title is empty...").
+CONTENT_NAMES = {
+    "title": Term("indicator's title"),
+    "statement": Term("indicator's statement"),
+    "rationale": Term("indicator's rationale"),
+    "evidence_level": Term("indicator's evidence level"),
+    "measurement": Term("indicator's measurement"),
+    "territorial_note": Term("indicator's territorial note"),
+}
 
 TITLE_MAX = 200
 TEXT_MAX = 50_000
@@ -39,9 +57,9 @@ MAX_PER_PAGE = 100
 # --- Helpers shared by the use cases -------------------------------------------------------------
 
 
-def signed_in(actor: Actor | None, doing: str) -> Actor:
+def signed_in(actor: Actor | None, doing: Term) -> Actor:
     if actor is None:
-        raise NotSignedIn(f"Sign in to {doing}.")
+        raise NotSignedIn("Sign in to %(doing)s.", doing=doing)
     return actor
 
 
@@ -53,28 +71,31 @@ def moment(now: datetime | None) -> datetime:
 
 
 def clean_text(
-    value: object, what: str, max_length: int, *, required: bool = True, field: str | None = None
+    value: object, what: Term, max_length: int, *, required: bool = True, field: str | None = None
 ) -> str:
     """`value` stripped; InvalidInput (naming `field`) if it is not text, holds a NUL, is empty (when
     required) or too long."""
     if not isinstance(value, str):
-        raise InvalidInput(f"The {what} must be text.", field)
+        raise InvalidInput("The %(what)s must be text.", field, what=what)
     if "\x00" in value:
-        raise InvalidInput(f"The {what} contains a NUL character, which is not allowed.", field)
+        raise InvalidInput("The %(what)s contains a NUL character, which is not allowed.", field, what=what)
     value = value.strip()
     if required and not value:
-        raise InvalidInput(f"The {what} is empty: write at least one character.", field)
+        raise InvalidInput("The %(what)s is empty: write at least one character.", field, what=what)
     if len(value) > max_length:
         raise InvalidInput(
-            f"The {what} is too long: {len(value):,} characters where at most {max_length:,} are allowed.",
+            "The %(what)s is too long: %(length)s characters where at most %(maximum)s are allowed.",
             field,
+            what=what,
+            length=len(value),
+            maximum=max_length,
         )
     return value
 
 
-def positive_id(value: object, what: str, field: str | None = None) -> int:
+def positive_id(value: object, what: Term, field: str | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidInput(f"The {what} must be a positive whole number.", field)
+        raise InvalidInput("The %(what)s must be a positive whole number.", field, what=what)
     return value
 
 
@@ -92,7 +113,7 @@ async def lock_row(table: type[Table], row_id: int) -> None:
 async def proposal_row(proposal_id: int) -> dict:
     """The proposal's columns (content and tally decoded) with its framework_slug, base_version and
     theme_code; NotFound if there is none."""
-    positive_id(proposal_id, "proposal number")
+    positive_id(proposal_id, Term("proposal number"))
     row = (
         await Proposal.select(
             *Proposal.all_columns(),
@@ -105,7 +126,7 @@ async def proposal_row(proposal_id: int) -> dict:
         .first()
     )
     if row is None:
-        raise NotFound(f"There is no proposal number {proposal_id}.")
+        raise NotFound("There is no proposal number %(number)s.", number=str(proposal_id))
     return row
 
 
@@ -119,21 +140,26 @@ def normalise_content(content: object) -> dict:
         return {}
     if not isinstance(content, dict):
         raise InvalidInput(
-            f"The content must be an object with some of the fields {', '.join(CONTENT_FIELDS)}.", "content"
+            "The content must be an object with some of the fields %(fields)s.",
+            "content",
+            fields=", ".join(CONTENT_FIELDS),
         )
     unknown = sorted(str(key) for key in content if key not in CONTENT_FIELDS)
     if unknown:
+        names = {"names": ", ".join(unknown), "fields": ", ".join(CONTENT_FIELDS)}
+        if len(unknown) == 1:
+            raise InvalidInput(
+                "Unknown content field: %(names)s. The fields are %(fields)s.", "content", **names
+            )
         raise InvalidInput(
-            f"Unknown content field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            f"The fields are {', '.join(CONTENT_FIELDS)}.",
-            "content",
+            "Unknown content fields: %(names)s. The fields are %(fields)s.", "content", **names
         )
     result: dict = {}
     for name in CONTENT_FIELDS:
         value = content.get(name)
         if value is None:
             continue
-        what, field = f"indicator's {name.replace('_', ' ')}", f"content.{name}"
+        what, field = CONTENT_NAMES[name], f"content.{name}"
         if name == "title":
             result[name] = clean_text(value, what, TITLE_MAX, field=field)
         elif name in ("statement", "rationale"):
@@ -142,7 +168,10 @@ def normalise_content(content: object) -> dict:
             level = clean_text(value, what, 20, field=field)
             if level not in EVIDENCE_LEVELS:
                 raise InvalidInput(
-                    f"Unknown evidence level {level!r}: use one of {', '.join(EVIDENCE_LEVELS)}.", field
+                    "Unknown evidence level %(level)r: use one of %(levels)s.",
+                    field,
+                    level=level,
+                    levels=", ".join(EVIDENCE_LEVELS),
                 )
             result[name] = level
         else:  # measurement and territorial_note may be empty ('' removes a territorial note)
@@ -365,10 +394,10 @@ def _common(row: dict, stale: bool) -> dict:
 
 
 async def get_proposal(proposal_id: int) -> ProposalView:
-    positive_id(proposal_id, "proposal number")
+    positive_id(proposal_id, Term("proposal number"))
     row = await P.select(*_VIEW_COLUMNS).where(P.id == proposal_id).output(load_json=True).first()
     if row is None:
-        raise NotFound(f"There is no proposal number {proposal_id}.")
+        raise NotFound("There is no proposal number %(number)s.", number=str(proposal_id))
     base_text = None
     if row["kind"] != "add":
         base = await texts_in_release(row["base_release"], [row["indicator_code"]])
@@ -399,12 +428,19 @@ async def list_proposals(
 ) -> Page:
     """Proposals, newest first, filtered by framework, status and theme code. Four queries."""
     if status is not None and status not in STATUSES:
-        raise InvalidInput(f"Unknown status {status!r}: use one of {', '.join(STATUSES)}.", "status")
+        raise InvalidInput(
+            "Unknown status %(status)r: use one of %(statuses)s.",
+            "status",
+            status=status,
+            statuses=", ".join(STATUSES),
+        )
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
         raise InvalidInput("The page number must be a whole number from 1.", "page")
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput(
-            f"The number of proposals per page must be between 1 and {MAX_PER_PAGE}.", "per_page"
+            "The number of proposals per page must be between 1 and %(maximum)s.",
+            "per_page",
+            maximum=MAX_PER_PAGE,
         )
     where = []
     if framework_slug is not None:

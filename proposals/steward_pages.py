@@ -12,7 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
-from indicators.errors import FrameworkError, InvalidInput
+from indicators.errors import FrameworkError, InvalidInput, Term
 from indicators.queries import list_themes
 from proposals.accounts import list_accounts, set_active, set_role
 from proposals.roles import Actor, Role
@@ -21,7 +21,7 @@ from proposals.working_groups import add_member, create_working_group, list_work
 from server.auth import actor_of, require_actor, signed_in
 from server.errors import STATUS_OF
 from server.rendering import page
-from server.requests import form_data
+from server.requests import form_data, said
 
 AUDIT_PER_PAGE = 50
 LARGEST_ID = 2_147_483_647  # an integer column's largest value: beyond it, no row can match
@@ -44,19 +44,20 @@ def status_of(error: FrameworkError) -> int:
     return next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
 
 
-def problem(form: str, error: FrameworkError, field: str | None = None) -> dict:
+def problem(request: Request, form: str, error: FrameworkError, field: str | None = None) -> dict:
     """A message to show beside a form (and beside its field for bad input) when a POST fails, and at
-    the top of the page. `field` is the form's field a bad input is about when the error names none."""
+    the top of the page, in the page's language. `field` is the form's field a bad input is about when
+    the error names none."""
     # For any other error, the state of things is at fault, not a field.
     field = (error.field or field) if isinstance(error, InvalidInput) else None
-    return {"form": form, "field": field, "message": str(error)}
+    return {"form": form, "field": field, "message": said(request, error.message)}
 
 
-def whole_number(value: str | None, what: str, field: str) -> int:
+def whole_number(value: str | None, what: Term, field: str) -> int:
     """A positive id typed in (or chosen in) a form."""
     text = (value or "").strip()
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= LARGEST_ID:
-        raise InvalidInput(f"The {what} must be a positive whole number.", field)
+        raise InvalidInput("The %(what)s must be a positive whole number.", field, what=what)
     return int(text)
 
 
@@ -69,7 +70,7 @@ async def submitted(request: Request) -> dict[str, str]:
 
 def steward(request: Request) -> Actor:
     actor = require_actor(request)
-    actor.require(Role.steward, "use the steward pages")
+    actor.require(Role.steward, Term("use the steward pages"))
     return actor
 
 
@@ -163,7 +164,7 @@ async def steward_set_role(request: Request, account_id: FromPath[int]) -> Respo
         await set_role(actor, account_id, values.get("role", ""))
     except FrameworkError as error:
         return await _accounts_page(
-            request, status_of(error), problem(f"account-{account_id}", error, "role")
+            request, status_of(error), problem(request, f"account-{account_id}", error, "role")
         )
     return Redirect(f"/steward/accounts#account-{account_id}", status_code=303)
 
@@ -176,7 +177,7 @@ async def steward_set_active(request: Request, account_id: FromPath[int]) -> Res
         await set_active(actor, account_id, values.get("active") == "1")
     except FrameworkError as error:
         return await _accounts_page(
-            request, status_of(error), problem(f"account-{account_id}", error, "active")
+            request, status_of(error), problem(request, f"account-{account_id}", error, "active")
         )
     return Redirect(f"/steward/accounts#account-{account_id}", status_code=303)
 
@@ -220,7 +221,7 @@ async def steward_create_group(request: Request) -> Response:
         group = await create_working_group(actor, slug, name, themes)
     except FrameworkError as error:
         values = {"name": name, "themes": themes}
-        return await _groups_page(request, status_of(error), problem("create", error), values)
+        return await _groups_page(request, status_of(error), problem(request, "create", error), values)
     return Redirect(f"/steward/working-groups#group-{group.id}", status_code=303)
 
 
@@ -229,10 +230,12 @@ async def steward_add_member(request: Request, group_id: FromPath[int]) -> Respo
     actor = steward(request)
     values = await submitted(request)
     try:
-        account_id = whole_number(values.get("account"), "account", "account")
+        account_id = whole_number(values.get("account"), Term("account"), "account")
         await add_member(actor, group_id, account_id)
     except FrameworkError as error:
-        return await _groups_page(request, status_of(error), problem(f"group-{group_id}", error, "account"))
+        return await _groups_page(
+            request, status_of(error), problem(request, f"group-{group_id}", error, "account")
+        )
     return Redirect(f"/steward/working-groups#group-{group_id}", status_code=303)
 
 
@@ -248,7 +251,9 @@ async def steward_remove_member(
     try:
         await remove_member(actor, group_id, account_id)
     except FrameworkError as error:
-        return await _groups_page(request, status_of(error), problem(f"group-{group_id}", error, "account"))
+        return await _groups_page(
+            request, status_of(error), problem(request, f"group-{group_id}", error, "account")
+        )
     return Redirect(f"/steward/working-groups#group-{group_id}", status_code=303)
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
-from indicators.errors import Conflict, InvalidInput
+from indicators.errors import Conflict, InvalidInput, Term
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import ReleaseSummary
 from indicators.tables import Indicator
@@ -19,6 +19,7 @@ from proposals.errors import Forbidden
 from proposals.roles import Actor, Role
 from proposals.rules import Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
 from proposals.services import (
+    STATUS_NAMES,
     ProposalView,
     clean_text,
     current_revisions,
@@ -40,10 +41,6 @@ log = logging.getLogger(__name__)
 CHOICES = ("for", "against", "abstain")
 VOTE_REASON_MAX = 2_000
 DECIDED = ("accepted", "rejected")
-STALE = (
-    "The indicator changed since this proposal was written: "
-    "its author must update it against the current text."
-)
 
 
 @dataclass(frozen=True)
@@ -77,8 +74,8 @@ class Decision:
 
 async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None = None) -> ProposalView:
     """A steward at any time, or the author after the minimum discussion time, opens the vote."""
-    actor = signed_in(actor, "open a vote")
-    positive_id(proposal_id, "proposal number")
+    actor = signed_in(actor, Term("open a vote"))
+    positive_id(proposal_id, Term("proposal number"))
     now = moment(now)
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
@@ -90,20 +87,25 @@ async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None 
             )
         if row["status"] != "discussion":
             raise Conflict(
-                f"Proposal {proposal_id} is {row['status']}: a vote opens only on a proposal in discussion."
+                "Proposal %(number)s is %(status)s: a vote opens only on a proposal in discussion.",
+                number=str(proposal_id),
+                status=STATUS_NAMES[row["status"]],
             )
         rule = await get_rule(row["framework"])
         earliest = row["created_at"] + timedelta(days=rule.min_discussion_days)
         if not steward and now < earliest:
             raise Conflict(
-                f"The discussion lasts at least {rule.min_discussion_days} days: you may open the vote "
-                f"from {earliest.astimezone(UTC):%Y-%m-%d %H:%M} UTC, or ask a steward."
+                "The discussion lasts at least %(days)s days: you may open the vote "
+                "from %(date)s UTC, or ask a steward.",
+                days=rule.min_discussion_days,
+                date=f"{earliest.astimezone(UTC):%Y-%m-%d %H:%M}",
             )
         group = await group_for_theme(row["theme"])
         if group is None or not group[1]:
             raise Conflict(
-                f"No working group with members answers for the theme {row['theme_code']}: "
-                "a steward must set one up before the vote."
+                "No working group with members answers for the theme %(theme)s: "
+                "a steward must set one up before the vote.",
+                theme=row["theme_code"],
             )
         closes_at = now + timedelta(days=rule.voting_days)
         await Proposal.update(
@@ -124,11 +126,15 @@ async def cast_vote(
 ) -> BallotView:
     """A member of the responsible working group votes while the vote is open; voting again replaces
     the earlier ballot."""
-    actor = signed_in(actor, "vote")
-    positive_id(proposal_id, "proposal number")
+    actor = signed_in(actor, Term("vote"))
+    positive_id(proposal_id, Term("proposal number"))
     if choice not in CHOICES:
-        raise InvalidInput(f"Unknown choice {choice!r}: vote for, against or abstain.", "choice")
-    reason = clean_text(reason or "", "reason for your vote", VOTE_REASON_MAX, required=False, field="reason")
+        raise InvalidInput(
+            "Unknown choice %(choice)r: vote for, against or abstain.", "choice", choice=choice
+        )
+    reason = clean_text(
+        reason or "", Term("reason for your vote"), VOTE_REASON_MAX, required=False, field="reason"
+    )
     now = moment(now)
     async with Proposal._meta.db.transaction():
         # Locked so that a decision cannot count the ballots while this one is being cast.
@@ -138,7 +144,11 @@ async def cast_vote(
         if group is None or actor.id not in group[1]:
             raise Forbidden("Only members of the working group responsible for this theme may vote on it.")
         if row["status"] != "voting" or not row["vote_opened_at"] <= now < row["closes_at"]:
-            raise Conflict(f"The vote is not open: proposal {proposal_id} is {row['status']}.")
+            raise Conflict(
+                "The vote is not open: proposal %(number)s is %(status)s.",
+                number=str(proposal_id),
+                status=STATUS_NAMES[row["status"]],
+            )
         await Ballot.insert(
             Ballot(proposal=proposal_id, voter=actor.id, choice=choice, reason=reason, cast_at=now)
         ).on_conflict(
@@ -187,7 +197,7 @@ async def vote_status(proposal_id: int) -> VoteStatus:
         else 0
     )
     return VoteStatus(
-        status=row["status"],
+        status=STATUS_NAMES[row["status"]],
         group_size=len(members),
         voted=voted,
         quorum_needed=quorum_needed(len(members), rule),
@@ -204,21 +214,25 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
     whose indicator changed since its base raises Conflict and changes nothing.
     """
     if actor is not None:
-        actor.require(Role.steward, "close a vote")
-    positive_id(proposal_id, "proposal number")
+        actor.require(Role.steward, Term("close a vote"))
+    positive_id(proposal_id, Term("proposal number"))
     now = moment(now)
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
         row = await proposal_row(proposal_id)
         if row["status"] != "voting":
             raise Conflict(
-                f"Proposal {proposal_id} is {row['status']}: only a proposal being voted on is decided."
+                "Proposal %(number)s is %(status)s: only a proposal being voted on is decided.",
+                number=str(proposal_id),
+                status=STATUS_NAMES[row["status"]],
             )
         if actor is None and now < row["closes_at"]:
             closes_at = row["closes_at"].astimezone(UTC)
             raise Conflict(
-                f"The vote on proposal {proposal_id} closes at {closes_at:%Y-%m-%d %H:%M} UTC: "
-                "only a steward may close it earlier."
+                "The vote on proposal %(number)s closes at %(date)s UTC: "
+                "only a steward may close it earlier.",
+                number=str(proposal_id),
+                date=f"{closes_at:%Y-%m-%d %H:%M}",
             )
         rule = await get_rule(row["framework"])
         group = await group_for_theme(row["theme"])
@@ -259,7 +273,11 @@ async def _publish(row: dict) -> ReleaseSummary:
     if kind != "add":
         current = await current_revisions({(row["framework"], code)})
         if current.get((row["framework"], code)) != row["base_revision"]:
-            raise Conflict(STALE)
+            # An accepted amendment or retirement of an indicator changed since its base: not published.
+            raise Conflict(
+                "The indicator changed since this proposal was written: "
+                "its author must update it against the current text."
+            )
         base_text = (await texts_in_release(row["base_release"], [code]))[code][2]
     text = proposed_text(kind, base_text, row["content"])
     if kind == "add":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from indicators.errors import Conflict, InvalidInput, NotFound
+from indicators.errors import Conflict, InvalidInput, NotFound, Term
 from indicators.queries import get_framework
 from indicators.tables import Framework, Theme
 from proposals.audit import record
@@ -29,9 +29,9 @@ MAX_THEMES = 100
 async def create_working_group(
     actor: Actor | None, framework_slug: str, name: str, theme_codes: list[str]
 ) -> WorkingGroupInfo:
-    actor = signed_in(actor, "create a working group")
-    actor.require(Role.steward, "create a working group")
-    name = clean_text(name, "working group's name", 200, field="name")
+    actor = signed_in(actor, Term("create a working group"))
+    actor.require(Role.steward, Term("create a working group"))
+    name = clean_text(name, Term("working group's name"), 200, field="name")
     if not isinstance(theme_codes, list | tuple) or not all(isinstance(c, str) for c in theme_codes):
         raise InvalidInput("The themes must be a list of theme codes.", "themes")
     codes = list(dict.fromkeys(code.strip() for code in theme_codes))
@@ -40,7 +40,10 @@ async def create_working_group(
     if len(codes) > MAX_THEMES:
         # Also keeps the query below within the database's limit on parameters (SQLite: 32,766).
         raise InvalidInput(
-            f"A working group answers for at most {MAX_THEMES} themes, not {len(codes):,}.", "themes"
+            "A working group answers for at most %(maximum)s themes, not %(count)s.",
+            "themes",
+            maximum=MAX_THEMES,
+            count=len(codes),
         )
     framework = await get_framework(framework_slug)
     async with WorkingGroup._meta.db.transaction():
@@ -53,8 +56,15 @@ async def create_working_group(
         missing = [code for code in codes if code not in {t["code"] for t in themes}]
         if missing:
             shown = ", ".join(repr(c if len(c) <= 40 else c[:40] + "…") for c in missing[:5])
-            more = " (and others)" if len(missing) > 5 else ""
-            raise NotFound(f"The framework {framework.slug!r} has no theme {shown}{more}.")
+            if len(missing) > 5:
+                raise NotFound(
+                    "The framework %(slug)r has no theme %(themes)s (and others).",
+                    slug=framework.slug,
+                    themes=shown,
+                )
+            raise NotFound(
+                "The framework %(slug)r has no theme %(themes)s.", slug=framework.slug, themes=shown
+            )
         taken = await WorkingGroupTheme.select(
             WorkingGroupTheme.theme.code.as_alias("code"),
             WorkingGroupTheme.working_group.name.as_alias("name"),
@@ -62,13 +72,15 @@ async def create_working_group(
         if taken:
             code, other = taken[0]["code"], taken[0]["name"]
             raise Conflict(
-                f"The theme {code} is already answered by the working group {other!r}: "
-                "a theme has one working group."
+                "The theme %(code)s is already answered by the working group %(group)r: "
+                "a theme has one working group.",
+                code=code,
+                group=other,
             )
         if await WorkingGroup.exists().where(
             (WorkingGroup.framework == framework.id) & (WorkingGroup.name == name)
         ):
-            raise Conflict(f"There is already a working group called {name!r}.")
+            raise Conflict("There is already a working group called %(name)r.", name=name)
         group = WorkingGroup(framework=framework.id, name=name, created_at=datetime.now(UTC))
         await WorkingGroup.insert(group)
         await WorkingGroupTheme.insert(
@@ -80,29 +92,31 @@ async def create_working_group(
 
 
 async def _group_and_account(group_id: int, account_id: int) -> dict:
-    positive_id(group_id, "working group number")
-    positive_id(account_id, "account number")
+    positive_id(group_id, Term("working group number"))
+    positive_id(account_id, Term("account number"))
     group = await WorkingGroup.select(WorkingGroup.id).where(WorkingGroup.id == group_id).first()
     if group is None:
-        raise NotFound(f"There is no working group number {group_id}.")
+        raise NotFound("There is no working group number %(number)s.", number=str(group_id))
     account = (
         await Account.select(Account.id, Account.role, Account.is_active)
         .where(Account.id == account_id)
         .first()
     )
     if account is None:
-        raise NotFound(f"There is no account number {account_id}.")
+        raise NotFound("There is no account number %(number)s.", number=str(account_id))
     return account
 
 
 async def add_member(actor: Actor | None, group_id: int, account_id: int) -> WorkingGroupInfo:
     """Idempotent. A practitioner who joins a group becomes a member."""
-    actor = signed_in(actor, "add a member to a working group")
-    actor.require(Role.steward, "add a member to a working group")
+    actor = signed_in(actor, Term("add a member to a working group"))
+    actor.require(Role.steward, Term("add a member to a working group"))
     async with WorkingGroup._meta.db.transaction():
         account = await _group_and_account(group_id, account_id)
         if not account["is_active"]:
-            raise Conflict(f"Account {account_id} is deactivated: it cannot join a working group.")
+            raise Conflict(
+                "Account %(number)s is deactivated: it cannot join a working group.", number=str(account_id)
+            )
         await lock_row(Account, account_id)
         member = WorkingGroupMember
         if not await member.exists().where(
@@ -127,8 +141,8 @@ async def add_member(actor: Actor | None, group_id: int, account_id: int) -> Wor
 
 async def remove_member(actor: Actor | None, group_id: int, account_id: int) -> WorkingGroupInfo:
     """Idempotent. A member who belongs to no group any more becomes a practitioner again."""
-    actor = signed_in(actor, "remove a member from a working group")
-    actor.require(Role.steward, "remove a member from a working group")
+    actor = signed_in(actor, Term("remove a member from a working group"))
+    actor.require(Role.steward, Term("remove a member from a working group"))
     async with WorkingGroup._meta.db.transaction():
         account = await _group_and_account(group_id, account_id)
         await lock_row(Account, account_id)
@@ -187,10 +201,10 @@ _GROUP_COLUMNS = (WorkingGroup.id, WorkingGroup.framework, WorkingGroup.name, Wo
 
 
 async def get_working_group(group_id: int) -> WorkingGroupInfo:
-    positive_id(group_id, "working group number")
+    positive_id(group_id, Term("working group number"))
     group = await WorkingGroup.select(*_GROUP_COLUMNS).where(WorkingGroup.id == group_id).first()
     if group is None:
-        raise NotFound(f"There is no working group number {group_id}.")
+        raise NotFound("There is no working group number %(number)s.", number=str(group_id))
     return (await _infos([group], {group["framework"]: group["framework.slug"]}))[0]
 
 

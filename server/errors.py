@@ -11,8 +11,9 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect
 
-from indicators.errors import Conflict, FrameworkError, InvalidInput, NotFound
+from indicators.errors import Conflict, FrameworkError, InvalidInput, Message, NotFound
 from proposals.errors import Forbidden, NotSignedIn, TooManyAttempts
+from server.i18n import translated
 from server.requests import MAX_BODY_BYTES, language_of
 from server.templating import render
 
@@ -26,10 +27,13 @@ STATUS_OF: dict[type[FrameworkError], int] = {
 }
 
 
-def error_response(request: Request, status: int, detail: str) -> Response:
+def error_response(request: Request, status: int, detail: str | Message) -> Response:
+    """`detail` in English for the API; a page says a Message in its own language."""
     if request.scope["path"].startswith("/api/"):
-        return Response({"status_code": status, "detail": detail}, status_code=status)
+        return Response({"status_code": status, "detail": str(detail)}, status_code=status)
     language = language_of(request)
+    if isinstance(detail, Message):
+        detail = translated(detail, language)
     page = render(
         "errors/error.html", language, status=status, detail=detail, request_path=request.scope["path"]
     )
@@ -43,7 +47,7 @@ def domain_error(request: Request, exc: FrameworkError) -> Response:
         target = request.scope["path"] + (f"?{query}" if query else "") if request.method == "GET" else "/"
         return Redirect(f"/sign-in?{urlencode({'next': target})}", status_code=303)
     status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
-    response = error_response(request, status, str(exc))
+    response = error_response(request, status, exc.message)
     if isinstance(exc, TooManyAttempts):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
@@ -59,14 +63,18 @@ def _validation_detail(exc: HTTPException) -> str:
     return f"{exc.detail}: {'; '.join(problems)}" if problems else exc.detail
 
 
-def _too_large(request: Request) -> str:
+def _too_large(request: Request) -> Message:
     handler = request.scope.get("route_handler")
     limit = (handler.resolve_request_max_body_size() if handler else None) or MAX_BODY_BYTES
-    return f"The request is too large: at most {limit:,} bytes ({limit // 1024:,} KiB) are accepted."
+    return Message(
+        "The request is too large: at most %(bytes)s bytes (%(kib)s KiB) are accepted.",
+        bytes=limit,
+        kib=limit // 1024,
+    )
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
-    detail = _validation_detail(exc) if isinstance(exc.extra, list) else exc.detail
+    detail: str | Message = _validation_detail(exc) if isinstance(exc.extra, list) else exc.detail
     if isinstance(exc, RequestEntityTooLarge):
         detail = _too_large(request)
     if isinstance(exc, NotFoundException) and detail in ("", "Not Found"):
@@ -81,7 +89,9 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 def unstorable_value(request: Request, exc: DataError) -> Response:
     # PostgreSQL refuses some values outright (a NUL character in text, say): the request's fault.
     return error_response(
-        request, 400, "The request holds a value the database cannot store (such as a NUL character)."
+        request,
+        400,
+        Message("The request holds a value the database cannot store (such as a NUL character)."),
     )
 
 
@@ -114,15 +124,21 @@ def undecodable_body(request: Request, exc: UnicodeDecodeError | RecursionError)
     if request.method not in ("POST", "PUT", "PATCH"):
         return unexpected_error(request, exc)
     if isinstance(exc, RecursionError):
-        detail = "The request body is nested too deeply to be read."
+        detail = Message("The request body is nested too deeply to be read.")
     else:
-        detail = f"The request body is not valid UTF-8 text ({exc.reason} at byte {exc.start})."
+        detail = Message(
+            "The request body is not valid UTF-8 text (%(reason)s at byte %(byte)s).",
+            reason=exc.reason,
+            byte=exc.start,
+        )
     return error_response(request, 400, detail)
 
 
 def number_too_large(request: Request, exc: OverflowError) -> Response:
     # SQLite cannot bind an integer beyond 64 bits: an id typed in an address or a form.
-    return error_response(request, 400, "A number in the request is too large to be the number of anything.")
+    return error_response(
+        request, 400, Message("A number in the request is too large to be the number of anything.")
+    )
 
 
 def unexpected_error(request: Request, exc: Exception) -> Response:

@@ -10,8 +10,8 @@ from litestar import Request
 from litestar.types import Scope
 from litestar.utils.scope.state import ScopeState
 
-from indicators.errors import InvalidInput
-from server.i18n import LANGUAGE_COOKIE, negotiate
+from indicators.errors import InvalidInput, Message
+from server.i18n import LANGUAGE_COOKIE, negotiate, translated
 
 SESSION_COOKIE = "rv_session"
 # The largest request body read (Litestar's request_max_body_size); larger ones get 413. The largest
@@ -52,6 +52,11 @@ def read_scope(scope: Scope) -> tuple[str, str | None]:
 
 def language_of(request: Request) -> str:
     return read_scope(request.scope)[0]
+
+
+def said(request: Request, message: Message) -> str:
+    """A domain message (an error's, say) in the language of the page answering `request`."""
+    return translated(message, language_of(request))
 
 
 def viewer_of(request: Request) -> Viewer:
@@ -116,7 +121,9 @@ async def strictly(request: Request, data: Body) -> Body:
         return msgspec.json.decode(await request.body(), type=type(data), strict=True)
     except msgspec.ValidationError as error:
         field = _AT.search(str(error))
-        raise InvalidInput(f"Validation failed: {error}", field.group(1) if field else None) from None
+        raise InvalidInput(
+            "Validation failed: %(problem)s", field.group(1) if field else None, problem=str(error)
+        ) from None
 
 
 def refuse_unknown_query(request: Request, known: set[str]) -> None:
@@ -124,13 +131,18 @@ def refuse_unknown_query(request: Request, known: set[str]) -> None:
     keys = list(request.query_params.keys())
     unknown = sorted({key for key in keys if key not in known})
     if unknown:
+        values = {"unknown": ", ".join(unknown), "known": ", ".join(sorted(known))}
+        if len(unknown) == 1:
+            raise InvalidInput(
+                "Unknown query parameter: %(unknown)s. This address takes %(known)s.", unknown[0], **values
+            )
         raise InvalidInput(
-            f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            f"This address takes {', '.join(sorted(known))}.",
-            unknown[0],
+            "Unknown query parameters: %(unknown)s. This address takes %(known)s.", unknown[0], **values
         )
     repeated = sorted({key for key in keys if len(request.query_params.getall(key)) > 1})
     if repeated:
         raise InvalidInput(
-            f"The query parameter {repeated[0]} is given more than once: give it once.", repeated[0]
+            "The query parameter %(name)s is given more than once: give it once.",
+            repeated[0],
+            name=repeated[0],
         )

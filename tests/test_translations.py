@@ -1,12 +1,13 @@
-"""The French catalogue covers every interface string of the templates.
+"""The French catalogue covers every interface string: the templates and the domain messages.
 
-Messages are extracted from the templates here, in-process, with the same Jinja2 settings as
-babel.cfg and server/templating.py, so a string added to a template without its translation
+Messages are extracted here, in-process, with the same settings as babel.cfg, server/templating.py
+and the Makefile's keywords, so a string added to a template or an error without its translation
 fails this test (run `make messages`, then translate the new entries in messages.po).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import defaultdict
 from functools import cache
@@ -18,7 +19,11 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
+PACKAGES = ("indicators", "proposals", "server")
 FRENCH_PO = ROOT / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
+# The classes whose first argument is a message (indicators/errors.py, proposals/errors.py).
+MESSAGE_KEYWORDS = ("NotFound", "InvalidInput", "Conflict", "Forbidden", "NotSignedIn", "TooManyAttempts")
+MESSAGE_KEYWORDS += ("Message", "Term")
 
 METHOD_MAP = [("**.html", "jinja2"), ("**.atom", "jinja2")]
 JINJA_OPTIONS = {
@@ -38,14 +43,22 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%%")
 
 @cache
 def extracted() -> dict[str | tuple[str, str], list[str]]:
-    """Each message of the templates (a tuple for ngettext) and where it is used."""
+    """Each message of the templates and packages (a tuple for ngettext) and where it is used."""
     messages: dict[str | tuple[str, str], list[str]] = defaultdict(list)
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        TEMPLATES_DIR, METHOD_MAP, OPTIONS_MAP
-    ):
-        key = tuple(message) if isinstance(message, tuple | list) else message
-        messages[key].append(f"templates/{filename}:{lineno}")
+    keywords = dict.fromkeys(MESSAGE_KEYWORDS)
+    sources = [("templates", METHOD_MAP, OPTIONS_MAP)]
+    sources += [(package, [("**.py", "python")], {}) for package in PACKAGES]
+    for folder, method_map, options_map in sources:
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map, options_map, keywords=keywords
+        ):
+            key = tuple(message) if isinstance(message, tuple | list) else message
+            messages[key].append(f"{folder}/{filename}:{lineno}")
     return dict(messages)
+
+
+def python_messages() -> list[str]:
+    return [key for key, places in extracted().items() if any(".py:" in place for place in places)]
 
 
 @cache
@@ -68,6 +81,35 @@ def stray_percent(text: str) -> bool:
 
 def test_templates_have_messages() -> None:
     assert len(extracted()) > 20, "extraction found almost nothing: check METHOD_MAP and OPTIONS_MAP"
+
+
+def test_domain_messages_are_extracted_with_the_makefile_keywords() -> None:
+    assert len(python_messages()) > 50, "extraction found few domain messages: check MESSAGE_KEYWORDS"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert f"MESSAGE_KEYWORDS := {' '.join(MESSAGE_KEYWORDS)}\n" in makefile
+
+
+def _called_name(call: ast.Call) -> str | None:
+    function = call.func
+    return function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+
+
+def test_every_domain_message_is_a_literal_msgid() -> None:
+    """An f-string or a variable cannot be extracted nor translated; `error.message` passes one on."""
+    wrong = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path.relative_to(ROOT).as_posix() == "indicators/errors.py":
+                continue  # where the classes themselves are defined
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call) or _called_name(node) not in MESSAGE_KEYWORDS:
+                    continue
+                first = node.args[0] if node.args else None
+                literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+                passed_on = isinstance(first, ast.Attribute) and first.attr == "message"
+                if not (literal or passed_on):
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:80]}")
+    assert not wrong, "Messages that are not a literal msgid:\n" + "\n".join(wrong)
 
 
 def test_every_template_message_has_a_french_translation() -> None:

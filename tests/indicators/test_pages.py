@@ -127,13 +127,13 @@ async def test_atom_feed_lists_releases(client):
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("/frameworks/nope", "no framework"),
-        (f"{BASE}/releases/9.9.9", "no release 9.9.9"),
-        (f"{BASE}/releases/1.0", "not a release number"),
-        (f"{BASE}/releases/1.0.0/indicators/NOPE-1", "no indicator"),
-        (f"{BASE}/indicators/NOPE-1", "no indicator"),
-        (f"{BASE}/compare/1.0.0", "not a comparison"),
-        (f"{BASE}/compare/1.0.0...2.x", "not a release number"),
+        ("/frameworks/nope", "pas de référentiel nommé"),
+        (f"{BASE}/releases/9.9.9", "pas de version 9.9.9"),
+        (f"{BASE}/releases/1.0", "pas un numéro de version"),
+        (f"{BASE}/releases/1.0.0/indicators/NOPE-1", "pas d&#39;indicateur"),
+        (f"{BASE}/indicators/NOPE-1", "pas d&#39;indicateur"),
+        (f"{BASE}/compare/1.0.0", "pas une comparaison"),
+        (f"{BASE}/compare/1.0.0...2.x", "pas un numéro de version"),
         ("/no/such/page", "pas de page"),
     ],
 )

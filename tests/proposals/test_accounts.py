@@ -58,11 +58,11 @@ async def test_forms_refuse_a_post_without_csrf_token(client):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"email": "not-an-email"}, "is not an email address"),
-        ({"password": "short"}, "at least 8 characters"),
-        ({"password": "motdepasse123"}, "most common"),
-        ({"password": "x" * 1025}, "at most 1024"),
-        ({"display_name": "   "}, "display name is required"),
+        ({"email": "not-an-email"}, "pas une adresse e-mail"),
+        ({"password": "short"}, "au moins 8 caractères"),
+        ({"password": "motdepasse123"}, "des plus courants"),
+        ({"password": "x" * 1025}, "au plus 1024 caractères"),
+        ({"display_name": "   "}, "Le nom affiché est obligatoire"),
     ],
 )
 async def test_registration_errors_are_shown_beside_their_field(client, fields: dict, message: str):
@@ -126,7 +126,10 @@ async def test_wrong_password_is_a_plain_message(client):
     data = {"_csrf_token": csrf_of(form), "email": "f@example.org", "password": "wrong password!"}
     response = await client.post("/sign-in", data=data)
     assert response.status_code == 400
-    assert "Wrong email address or password" in response.text
+    assert "Adresse e-mail ou mot de passe incorrect." in response.text
+    english = await client.post("/sign-in", data=data, headers={"Accept-Language": "en"})
+    assert english.status_code == 400
+    assert "Wrong email address or password." in english.text
 
 
 async def test_sign_in_is_rate_limited_per_account(client):
@@ -229,7 +232,7 @@ async def test_a_password_change_ends_every_other_session_and_token(client):
             "password": "nouveau secret",
         },
     )
-    assert wrong.status_code == 400 and "current password is not right" in wrong.text
+    assert wrong.status_code == 400 and "Le mot de passe actuel n&#39;est pas le bon." in wrong.text
     changed = await client.post(
         "/account/password",
         data={

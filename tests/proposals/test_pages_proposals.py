@@ -336,7 +336,7 @@ async def test_a_stale_revision_gets_a_409_and_the_form_back(client):
     # The same form sent again, written from revision 1, which is no longer the latest.
     second = await post(client, f"/proposals/{proposal_id}/edit", {**data, "title": "Un autre titre"})
     assert second.status_code == 409
-    assert "was revised since" in second.text
+    assert "a été révisée entre-temps" in second.text
     assert 'value="Un autre titre"' in second.text, "what the author typed is kept"
     assert f'href="/proposals/{proposal_id}/edit"' in second.text
 
@@ -377,7 +377,7 @@ async def test_a_proposal_outrun_by_another_release_is_updated_by_its_author(cli
     await sign_in(client, "steward@example.org")
     refused = await post(client, f"/proposals/{second.id}/decision")
     assert refused.status_code == 409
-    assert 'id="form-decision-error"' in refused.text and "changed since" in refused.text
+    assert 'id="form-decision-error"' in refused.text and "a changé depuis la rédaction" in refused.text
     assert 'id="form-rebase"' in refused.text
 
     # A second proposal in discussion, outrun too: its author updates it from the proposal page.
@@ -414,7 +414,7 @@ async def test_the_vote_form_is_for_members_of_the_group_only(client):
     assert 'id="form-vote"' not in page.text and 'id="form-decision"' not in page.text
     refused = await post(client, f"/proposals/{proposal_id}/vote", {"choice": "for"})
     assert refused.status_code == 403
-    assert "Only members of the working group" in refused.text
+    assert "Seuls les membres du groupe de travail responsable de ce thème" in refused.text
 
     await sign_in(client, "membre@example.org")
     bad = await post(client, f"/proposals/{proposal_id}/vote", {"choice": "maybe"})
@@ -436,7 +436,7 @@ async def test_the_author_withdraws_and_may_not_open_the_vote_before_the_discuss
     assert 'id="form-open-vote"' not in page and 'id="form-withdraw"' in page
     too_early = await post(client, f"/proposals/{proposal_id}/voting")
     assert too_early.status_code == 409 and 'id="form-open-vote"' not in too_early.text
-    assert "discussion lasts at least" in too_early.text
+    assert "La discussion dure au moins" in too_early.text
     withdrawn = await post(client, f"/proposals/{proposal_id}/withdrawal")
     assert withdrawn.status_code == 303
     page = (await client.get(f"/proposals/{proposal_id}")).text
@@ -493,7 +493,7 @@ async def test_an_addition_with_errors_comes_back_with_the_message(client):
     for url in ("/proposals/preview", "/proposals"):
         response = await post(client, url, data)
         assert response.status_code == 400
-        assert "statement is empty" in response.text
+        assert "« énoncé de l&#39;indicateur » est vide" in response.text
         assert 'value="Les objectifs du binôme"' in response.text, "what was typed is kept"
     assert await Proposal.count() == 0
     created = await post(

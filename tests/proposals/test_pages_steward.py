@@ -51,7 +51,7 @@ async def test_a_steward_grants_roles(client):
     assert (await get_account(target.id)).role == Role.steward
     wrong = await post(client, f"/steward/accounts/{target.id}/role", {"role": "king"})
     assert wrong.status_code == 400
-    assert f'id="account-{target.id}-error"' in wrong.text and "Unknown role" in wrong.text
+    assert f'id="account-{target.id}-error"' in wrong.text and "Rôle inconnu" in wrong.text
     assert (await post(client, "/steward/accounts/9999/role", {"role": "member"})).status_code == 404
 
 
@@ -71,7 +71,7 @@ async def test_a_steward_sets_up_working_groups(client):
     assert created.status_code == 303
     group_id = int(created.headers["location"].rpartition("group-")[2])
     taken = await post(client, "/steward/working-groups", {"name": "GT Bis", "themes": ["REC"]})
-    assert taken.status_code == 409 and "already answered" in taken.text
+    assert taken.status_code == 409 and "relève déjà du groupe de travail" in taken.text
 
     added = await post(client, f"/steward/working-groups/{group_id}/members", {"account": str(member.id)})
     assert added.status_code == 303

@@ -1,0 +1,84 @@
+"""Error pages (404, 403, 500) in both languages: a title, what went wrong in the visitor's own
+language, a way back; the API keeps saying it in English, as JSON."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+
+from proposals.roles import Role
+from tests.proposals.test_pages_proposals import person, sign_in
+
+pytestmark = pytest.mark.usefixtures("db")
+
+ENGLISH = {"Accept-Language": "en-GB,en;q=0.8"}
+
+
+def assert_error_page(response, status: int, language: str, *texts: str) -> None:
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    page = unescape(response.text)
+    assert f'<html lang="{language}">' in page
+    assert page.count("<h1") == 1
+    assert 'class="skip-link"' in page and '<main id="content"' in page
+    for text in texts:
+        assert text in page, text
+
+
+def detail_of(response) -> str:
+    return unescape(re.search(r'<p class="detail">(.+?)</p>', response.text).group(1))
+
+
+async def test_an_unknown_address(client):
+    french = await client.get("/nowhere")
+    assert_error_page(french, 404, "fr", "Page introuvable", "Il n'y a pas de page à cette adresse.")
+    english = await client.get("/nowhere", headers=ENGLISH)
+    assert_error_page(english, 404, "en", "Page not found", "There is no page at this address.")
+
+
+async def test_a_missing_proposal_is_said_in_the_visitors_language(client):
+    french = await client.get("/proposals/1234")
+    assert_error_page(french, 404, "fr", "Page introuvable", "Il n'y a pas de proposition numéro 1234.")
+    english = await client.get("/proposals/1234", headers=ENGLISH)
+    assert_error_page(english, 404, "en", "Page not found", "There is no proposal number 1234.")
+    api = await client.get("/api/v1/proposals/1234")  # French by default on pages, not in the API
+    assert api.status_code == 404
+    assert api.json() == {"status_code": 404, "detail": "There is no proposal number 1234."}
+
+
+async def test_a_refused_page(client):
+    await person("someone@example.org", "Quelqu'un", Role.practitioner)
+    await sign_in(client, "someone@example.org")
+    french = await client.get("/steward/accounts")
+    assert_error_page(french, 403, "fr", "Vous n'avez pas l'autorisation de faire cela")
+    assert detail_of(french).startswith("Seul un compte animateur·rice")
+    english = await client.get("/steward/accounts", headers=ENGLISH)
+    assert_error_page(english, 403, "en", "You are not allowed to do this")
+    assert detail_of(english).startswith("Only a steward or above may")
+
+
+async def test_a_malformed_address_says_what_is_wrong_in_french(client):
+    response = await client.get("/frameworks/qualite-mentorat/releases/1.x")
+    assert_error_page(response, 404, "fr", "n'est pas un numéro de version")
+
+
+async def test_a_crash_shows_an_apology_and_no_internals(client, monkeypatch):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("indicators.pages.list_releases", broken)
+    french = await client.get("/frameworks/qualite-mentorat/releases")
+    assert_error_page(
+        french,
+        500,
+        "fr",
+        "Un problème est survenu",
+        "L'erreur a été enregistrée. Merci de réessayer dans un instant.",
+    )
+    english = await client.get("/frameworks/qualite-mentorat/releases", headers=ENGLISH)
+    assert_error_page(
+        english, 500, "en", "Something went wrong", "The error has been logged. Please try again in a moment."
+    )
+    assert "secret internals" not in french.text + english.text
