@@ -74,7 +74,10 @@ async def _limit_sign_in(request: Request, email: str) -> None:
 
 @get("/register", name="register_form")
 async def register_form(request: Request, target: NextPath = None) -> Response:
-    return page(request, "accounts/register.html", errors={}, values={}, next=local_path(target))
+    # A new account lands on its own page unless it came from somewhere to go back to.
+    return page(
+        request, "accounts/register.html", errors={}, values={}, next=local_path(target, "/account")
+    )
 
 
 @post("/register", name="register")
@@ -98,7 +101,7 @@ async def register(request: Request) -> Response:
             status,
             errors={field: said(request, error.message)},
             values=values,
-            next=local_path(values.get("next")),
+            next=local_path(values.get("next"), "/account"),
         )
     return _signed_in_response(request, values.get("next") or "/account", await start_session(account.id))
 

@@ -40,8 +40,8 @@ async def test_a_practitioner_proposes_an_amendment_and_answers_a_comment(journe
     await page.locator("#field-display_name").fill("Awa")
     await page.locator("#field-organisation").fill("Asso Mentorat")
     await page.get_by_role("button", name="Créer mon compte").click()
-    await expect(page.locator(".site-header")).to_contain_text("Mon compte")  # signed in at once
-    await page.get_by_role("link", name="Mon compte").click()
+    await page.wait_for_url("**/account")  # signed in at once, on the new account's page
+    await expect(page.locator(".site-header")).to_contain_text("Mon compte")
     await expect(page.locator("main")).to_contain_text("awa@example.org")
     await trip.check(page, "account")
     await page.get_by_role("button", name="Se déconnecter").click()
