@@ -26,6 +26,8 @@ from server.requests import form_data, said
 AUDIT_PER_PAGE = 50
 LARGEST_ID = 2_147_483_647  # an integer column's largest value: beyond it, no row can match
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=1_000_000)]
+# The account just changed, for the page to confirm it (after the redirect that follows a change).
+SavedAccount = Annotated[int | None, QueryParameter(name="saved", ge=1, le=2_147_483_647)]
 
 
 # --- helpers shared with proposals.pages ---------------------------------------------------
@@ -137,23 +139,31 @@ async def steward_index(request: Request) -> Response:
     return page(request, "steward/index.html")
 
 
-async def _accounts_page(request: Request, status: int = 200, trouble: dict | None = None) -> Response:
+async def _accounts_page(
+    request: Request, status: int = 200, trouble: dict | None = None, saved: int | None = None
+) -> Response:
+    accounts = await list_accounts()
     return page(
         request,
         "steward/accounts.html",
         status,
-        accounts=await list_accounts(),
+        accounts=accounts,
         roles=[role.value for role in Role],
         problem=trouble,
+        saved=next((account for account in accounts if account.id == saved), None),
     )
 
 
+def _account_saved(account_id: int) -> Redirect:
+    return Redirect(f"/steward/accounts?saved={account_id}#account-{account_id}", status_code=303)
+
+
 @get("/steward/accounts", name="steward_accounts")
-async def steward_accounts(request: Request) -> Response:
+async def steward_accounts(request: Request, saved: SavedAccount = None) -> Response:
     if actor_of(request) is None:
         return sign_in_first(request)
     steward(request)
-    return await _accounts_page(request)
+    return await _accounts_page(request, saved=saved)
 
 
 @post("/steward/accounts/{account_id:int}/role", name="steward_set_role", guards=[signed_in])
@@ -166,7 +176,7 @@ async def steward_set_role(request: Request, account_id: FromPath[int]) -> Respo
         return await _accounts_page(
             request, status_of(error), problem(request, f"account-{account_id}", error, "role")
         )
-    return Redirect(f"/steward/accounts#account-{account_id}", status_code=303)
+    return _account_saved(account_id)
 
 
 @post("/steward/accounts/{account_id:int}/active", name="steward_set_active", guards=[signed_in])
@@ -179,7 +189,7 @@ async def steward_set_active(request: Request, account_id: FromPath[int]) -> Res
         return await _accounts_page(
             request, status_of(error), problem(request, f"account-{account_id}", error, "active")
         )
-    return Redirect(f"/steward/accounts#account-{account_id}", status_code=303)
+    return _account_saved(account_id)
 
 
 async def _groups_page(

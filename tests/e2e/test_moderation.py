@@ -47,7 +47,11 @@ async def test_a_steward_hides_a_comment_and_grants_a_role(journey, site):
     await expect(role).to_have_value("practitioner")
     await role.select_option("member")
     await row.get_by_role("button", name="Changer le rôle de Camille").click()
-    await expect(steward).to_have_url(f"{site.base}/steward/accounts#account-{site.data['practitioner']}")
+    camille = site.data["practitioner"]
+    await expect(steward).to_have_url(f"{site.base}/steward/accounts?saved={camille}#account-{camille}")
+    await expect(steward.get_by_role("status")).to_contain_text(
+        "Enregistré : Camille est désormais membre d'un groupe de travail."
+    )
     await expect(steward.locator(f"#account-{site.data['practitioner']}-role")).to_have_value("member")
     await trip.check(steward, "role-granted")
     await trip.on_a_phone(steward, "role-granted-360")

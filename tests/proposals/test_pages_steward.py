@@ -47,8 +47,15 @@ async def test_a_steward_grants_roles(client):
     assert f'id="account-{target.id}"' in page.text and "other@example.org" in page.text
     granted = await post(client, f"/steward/accounts/{target.id}/role", {"role": "steward"})
     assert granted.status_code == 303
-    assert granted.headers["location"] == f"/steward/accounts#account-{target.id}"
+    assert granted.headers["location"] == f"/steward/accounts?saved={target.id}#account-{target.id}"
     assert (await get_account(target.id)).role == Role.steward
+    confirmed = await client.get(granted.headers["location"])
+    assert '<div class="confirmation" role="status">' in confirmed.text
+    assert "Enregistré : Autre est désormais animateur·rice." in confirmed.text
+    assert '<div class="confirmation"' not in (await client.get("/steward/accounts")).text
+    unknown = await client.get("/steward/accounts?saved=9999")
+    assert unknown.status_code == 200 and '<div class="confirmation"' not in unknown.text
+    assert (await client.get("/steward/accounts?saved=x")).status_code == 400
     wrong = await post(client, f"/steward/accounts/{target.id}/role", {"role": "king"})
     assert wrong.status_code == 400
     assert f'id="account-{target.id}-error"' in wrong.text and "Rôle inconnu" in wrong.text
