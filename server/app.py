@@ -24,6 +24,7 @@ from server.auth import authentication_middleware
 from server.decisions import DecisionLoop
 from server.errors import EXCEPTION_HANDLERS, STATUS_OF
 from server.faults import install_faults
+from server.head import answer_head_as_get
 from server.published_cache import PublishedCache, forget_after_writes, published_cache_middleware
 from server.requests import MAX_BODY_BYTES
 from server.responses import BodyCache
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     decisions = DecisionLoop(state, settings.decision_interval_seconds)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             # Pages are for people: they stay out of the API's OpenAPI schema.
             Router(
@@ -100,3 +101,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 409, 429, *STATUS_OF}
         ),
     )
+    app.asgi_handler = answer_head_as_get(app.asgi_handler)
+    return app
