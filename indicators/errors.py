@@ -15,7 +15,10 @@ class Term(str):
 
 
 class Message:
-    """A sentence for people: an English msgid with %(name)s placeholders, and their values."""
+    """A sentence for people: an English msgid with %(name)s placeholders, and their values.
+
+    A tuple value is a list, said with commas ("statement, rationale").
+    """
 
     __slots__ = ("text", "values")
 
@@ -31,6 +34,8 @@ class Message:
 
 
 def _english(value: object) -> object:
+    if isinstance(value, tuple):
+        return ", ".join(str(_english(item)) for item in value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return value

@@ -40,6 +40,6 @@ def parse_version(text: str) -> Version:
     if match is None:
         shown = text if len(text) <= 40 else text[:40] + "…"
         raise InvalidInput(
-            "%(text)r is not a release number: write MAJOR.MINOR.PATCH (e.g. 1.0.0) or 'latest'", text=shown
+            "%(given)r is not a release number: write MAJOR.MINOR.PATCH (e.g. 1.0.0) or 'latest'", given=shown
         )
     return Version(*(int(part) for part in match.groups()))

@@ -8,14 +8,13 @@ import msgspec
 from litestar import Request, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
-from indicators.errors import InvalidInput
 from indicators.queries import list_themes
 from indicators.tables import Theme
 from proposals.discussion import add_comment, hide_comment, list_comments
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
 from proposals.rules import Rule, get_rule, set_rule
 from proposals.serialize import comment_json, page_json, proposal_json, working_group_json
-from proposals.services import get_proposal, list_proposals
+from proposals.services import get_proposal, list_proposals, refuse_unknown_theme
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
 from server.auth import require_actor, signed_in
@@ -159,13 +158,9 @@ async def _check_filters(request: Request, framework: str | None, theme: str | N
     misspells one learns it rather than concluding there are no proposals."""
     if framework is not None:
         found, _current = await request.app.state.releases.framework(framework)
-        codes = [row["code"] for row in await list_themes(found)]
+        refuse_unknown_theme(theme, [row["code"] for row in await list_themes(found)])
     elif theme is not None:
-        codes = sorted({row["code"] for row in await Theme.select(Theme.code)})
-    if theme is not None and theme not in codes:
-        raise InvalidInput(
-            "Unknown theme %(theme)r: use one of %(themes)s.", "theme", theme=theme, themes=", ".join(codes)
-        )
+        refuse_unknown_theme(theme, sorted({row["code"] for row in await Theme.select(Theme.code)}))
 
 
 @get("/proposals", summary="Proposals, newest first, paginated")

@@ -46,6 +46,7 @@ from proposals.services import (
     get_proposal,
     list_proposals,
     moment,
+    refuse_unknown_theme,
 )
 from proposals.steward_pages import (
     STEWARD_PAGES,
@@ -118,10 +119,7 @@ async def proposals_list(
 async def _list_data(framework: FrameworkInfo, status: str | None, theme: str | None, number: int) -> tuple:
     themes = await list_themes(framework)
     codes = [t["code"] for t in themes]
-    if theme and theme not in codes:  # refused, as an unknown status is, rather than matching nothing
-        raise InvalidInput(
-            "Unknown theme %(theme)r: use one of %(themes)s.", "theme", theme=theme, themes=", ".join(codes)
-        )
+    refuse_unknown_theme(theme or None, codes)
     return await list_proposals(framework.slug, status, theme, number, PER_PAGE), themes
 
 

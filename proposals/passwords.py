@@ -42,9 +42,8 @@ def check_password(password: str) -> None:
             "The password must have at least %(minimum)s characters.", "password", minimum=MIN_LENGTH
         )
     if len(password) > MAX_LENGTH:
-        # Given as text so that it reads 1024 as before (an int would read 1,024).
         raise InvalidInput(
-            "The password must have at most %(maximum)s characters.", "password", maximum=str(MAX_LENGTH)
+            "The password must have at most %(maximum)s characters.", "password", maximum=MAX_LENGTH
         )
     if password.lower() in common_passwords():
         raise InvalidInput("This password is among the most common ones: choose another.", "password")

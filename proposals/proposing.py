@@ -38,6 +38,13 @@ from proposals.tables import Ballot, Proposal, ProposalRevision
 # The change classes each kind allows, the default first.
 CHANGE_CLASSES = {"add": ("minor",), "amend": ("minor", "patch"), "retire": ("major",)}
 KIND_NAMES = {"add": Term("an addition"), "amend": Term("an amendment"), "retire": Term("a retirement")}
+# The fields a new indicator needs (REQUIRED_FOR_ADD), as a message lists them.
+REQUIRED_NAMES = {
+    "title": Term("title"),
+    "statement": Term("statement"),
+    "rationale": Term("rationale"),
+    "evidence_level": Term("evidence level"),
+}
 
 
 @dataclass(frozen=True)
@@ -194,7 +201,7 @@ async def _resolve_addition(common: dict, indicator: object, theme: object, fiel
         raise InvalidInput(
             "A new indicator needs its %(names)s.",
             f"content.{missing[0]}",
-            names=", ".join(m.replace("_", " ") for m in missing),
+            names=tuple(REQUIRED_NAMES[name] for name in missing),
         )
     return ResolvedChange(
         **common,

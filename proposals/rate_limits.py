@@ -30,7 +30,7 @@ async def hit(key: str, limit: int, window: timedelta, what: Term) -> None:
             1, int((started.replace(tzinfo=started.tzinfo or UTC) + window - now).total_seconds())
         )
         raise TooManyAttempts(
-            "Too many %(what)s: try again in %(minutes)s minutes.",
+            "Too many %(what)s: try again in %(minutes)s min.",
             retry_after,
             what=what,
             minutes=retry_after // 60 + 1,

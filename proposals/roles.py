@@ -25,7 +25,7 @@ class Role(StrEnum):
 # The roles as messages name them ("Only a steward or above may...").
 ROLE_NAMES = {
     Role.practitioner: Term("practitioner"),
-    Role.member: Term("member"),
+    Role.member: Term("working-group member"),
     Role.steward: Term("steward"),
 }
 

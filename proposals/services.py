@@ -93,6 +93,14 @@ def clean_text(
     return value
 
 
+def refuse_unknown_theme(theme: str | None, codes: list[str]) -> None:
+    """A theme filter naming no theme is refused, as an unknown status is, rather than matching nothing."""
+    if theme is not None and theme not in codes:
+        raise InvalidInput(
+            "Unknown theme %(theme)r: use one of %(themes)s.", "theme", theme=theme, themes=", ".join(codes)
+        )
+
+
 def positive_id(value: object, what: Term, field: str | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput("The %(what)s must be a positive whole number.", field, what=what)

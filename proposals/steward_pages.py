@@ -27,7 +27,7 @@ AUDIT_PER_PAGE = 50
 LARGEST_ID = 2_147_483_647  # an integer column's largest value: beyond it, no row can match
 PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=1_000_000)]
 # The account just changed, for the page to confirm it (after the redirect that follows a change).
-SavedAccount = Annotated[int | None, QueryParameter(name="saved", ge=1, le=2_147_483_647)]
+SavedAccount = Annotated[int | None, QueryParameter(name="saved", ge=1, le=LARGEST_ID)]
 
 
 # --- helpers shared with proposals.pages ---------------------------------------------------
@@ -240,7 +240,7 @@ async def steward_add_member(request: Request, group_id: FromPath[int]) -> Respo
     actor = steward(request)
     values = await submitted(request)
     try:
-        account_id = whole_number(values.get("account"), Term("account"), "account")
+        account_id = whole_number(values.get("account"), Term("account number"), "account")
         await add_member(actor, group_id, account_id)
     except FrameworkError as error:
         return await _groups_page(

@@ -95,9 +95,8 @@ async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None 
         earliest = row["created_at"] + timedelta(days=rule.min_discussion_days)
         if not steward and now < earliest:
             raise Conflict(
-                "The discussion lasts at least %(days)s days: you may open the vote "
-                "from %(date)s UTC, or ask a steward.",
-                days=rule.min_discussion_days,
+                "The minimum discussion time is not over: you may open the vote from %(date)s UTC, "
+                "or ask a steward.",
                 date=f"{earliest.astimezone(UTC):%Y-%m-%d %H:%M}",
             )
         group = await group_for_theme(row["theme"])
@@ -126,7 +125,7 @@ async def cast_vote(
 ) -> BallotView:
     """A member of the responsible working group votes while the vote is open; voting again replaces
     the earlier ballot."""
-    actor = signed_in(actor, Term("vote"))
+    actor = signed_in(actor, Term("cast a vote"))
     positive_id(proposal_id, Term("proposal number"))
     if choice not in CHOICES:
         raise InvalidInput(
@@ -197,7 +196,7 @@ async def vote_status(proposal_id: int) -> VoteStatus:
         else 0
     )
     return VoteStatus(
-        status=STATUS_NAMES[row["status"]],
+        status=row["status"],
         group_size=len(members),
         voted=voted,
         quorum_needed=quorum_needed(len(members), rule),

@@ -7,7 +7,12 @@ from urllib.parse import urlencode
 
 from asyncpg.exceptions import DataError
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect
 
@@ -73,13 +78,45 @@ def _too_large(request: Request) -> Message:
     )
 
 
-def http_error(request: Request, exc: HTTPException) -> Response:
-    detail: str | Message = _validation_detail(exc) if isinstance(exc.extra, list) else exc.detail
+def _api_detail(request: Request, exc: HTTPException) -> str | Message:
     if isinstance(exc, RequestEntityTooLarge):
-        detail = _too_large(request)
-    if isinstance(exc, NotFoundException) and detail in ("", "Not Found"):
-        # The page translates its own default message; the API speaks English.
-        detail = "There is nothing at this address." if request.scope["path"].startswith("/api/") else ""
+        return _too_large(request)
+    if isinstance(exc, NotFoundException) and exc.detail in ("", "Not Found"):
+        return "There is nothing at this address."
+    return _validation_detail(exc) if isinstance(exc.extra, list) else exc.detail
+
+
+def _as_sent(request: Request, key: str) -> str:
+    """A handler's argument as the request names it: `page_number` is sent as `?page=`."""
+    handler = request.scope.get("route_handler")
+    parameter = handler.parsed_fn_signature.parameters.get(key) if handler else None
+    definition = getattr(parameter, "kwarg_definition", None)
+    return getattr(definition, "name", None) or getattr(definition, "query", None) or key
+
+
+def _page_detail(request: Request, exc: HTTPException) -> str | Message:
+    """What a page says of an HTTP error, in its own language: Litestar's English (and the type
+    names of its validation messages) stay out of it. Empty: the page's title and text say it."""
+    if isinstance(exc, RequestEntityTooLarge):
+        return _too_large(request)
+    if isinstance(exc.extra, list):
+        keys = {str(item["key"]) for item in exc.extra if isinstance(item, dict) and item.get("key")}
+        names = sorted(_as_sent(request, key) for key in keys)
+        if not names:
+            return Message("A value in the address or the form is not valid.")
+        return Message("A value in the address or the form is not valid: %(names)s.", names=", ".join(names))
+    if isinstance(exc, PermissionDeniedException) and "CSRF" in exc.detail:
+        return Message(
+            "This form has expired or did not come from this site: reload the page and send it again."
+        )
+    if isinstance(exc, MethodNotAllowedException):
+        return Message("This address does not answer this kind of request.")
+    return ""
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    api = request.scope["path"].startswith("/api/")
+    detail = _api_detail(request, exc) if api else _page_detail(request, exc)
     response = error_response(request, exc.status_code, detail)
     if exc.headers:
         response.headers.update(exc.headers)

@@ -55,6 +55,8 @@ def translated(message: Message, language: str) -> str:
 
 
 def _localised(value: object, catalog: gettext.NullTranslations, language: str) -> object:
+    if isinstance(value, tuple):
+        return ", ".join(str(_localised(item, catalog, language)) for item in value)
     if isinstance(value, Term):
         return catalog.gettext(value)
     if isinstance(value, int) and not isinstance(value, bool):

@@ -25,11 +25,7 @@ def switch_language(
     code: FromPath[str], target: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None
 ) -> Redirect:
     if code not in LANGUAGES:
-        raise NotFound(
-            "The interface is available in %(languages)s, not in %(code)r.",
-            languages=", ".join(LANGUAGES),
-            code=code,
-        )
+        raise NotFound("The interface is available in French and English, not in %(code)r.", code=code)
     response = Redirect(local_path(target), status_code=303)
     response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, httponly=True, samesite="lax", secure=False)
     return response

@@ -94,22 +94,48 @@ def _called_name(call: ast.Call) -> str | None:
     return function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
 
 
-def test_every_domain_message_is_a_literal_msgid() -> None:
-    """An f-string or a variable cannot be extracted nor translated; `error.message` passes one on."""
-    wrong = []
+def message_calls() -> list[tuple[str, ast.Call]]:
+    """Every call of a message keyword in the packages, with where it is."""
+    calls = []
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             if path.relative_to(ROOT).as_posix() == "indicators/errors.py":
                 continue  # where the classes themselves are defined
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if not isinstance(node, ast.Call) or _called_name(node) not in MESSAGE_KEYWORDS:
-                    continue
-                first = node.args[0] if node.args else None
-                literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
-                passed_on = isinstance(first, ast.Attribute) and first.attr == "message"
-                if not (literal or passed_on):
-                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:80]}")
+                if isinstance(node, ast.Call) and _called_name(node) in MESSAGE_KEYWORDS:
+                    calls.append((f"{path.relative_to(ROOT)}:{node.lineno}", node))
+    return calls
+
+
+def test_every_domain_message_is_a_literal_msgid() -> None:
+    """An f-string or a variable cannot be extracted nor translated; `error.message` passes one on."""
+    wrong = []
+    for where, call in message_calls():
+        first = call.args[0] if call.args else None
+        literal = isinstance(first, ast.Constant) and isinstance(first.value, str)
+        passed_on = isinstance(first, ast.Attribute) and first.attr == "message"
+        if not (literal or passed_on):
+            wrong.append(f"{where}: {ast.unparse(call)[:80]}")
     assert not wrong, "Messages that are not a literal msgid:\n" + "\n".join(wrong)
+
+
+def test_every_domain_message_gets_the_values_it_names() -> None:
+    """A placeholder without its value would turn a clear 4xx into a 500 when the error is made;
+    `field` and `retry_after` are positional, never values."""
+    wrong = []
+    for where, call in message_calls():
+        first = call.args[0] if call.args else None
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            continue
+        if any(keyword.arg is None for keyword in call.keywords):
+            continue  # values spread from a dict (**values): checked by the tests of that code
+        named = {match[2:].split(")")[0] for match in placeholders(first.value) if match != "%%"}
+        given = {keyword.arg for keyword in call.keywords}
+        if named != given or {"field", "retry_after"} & given:
+            wrong.append(f"{where}: placeholders {sorted(named)}, values {sorted(given)}")
+        elif not named and stray_percent(first.value):
+            wrong.append(f"{where}: a lone '%' (write '%%')")
+    assert not wrong, "Messages whose values differ from their placeholders:\n" + "\n".join(wrong)
 
 
 def test_every_template_message_has_a_french_translation() -> None:

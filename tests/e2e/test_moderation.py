@@ -50,7 +50,7 @@ async def test_a_steward_hides_a_comment_and_grants_a_role(journey, site):
     camille = site.data["practitioner"]
     await expect(steward).to_have_url(f"{site.base}/steward/accounts?saved={camille}#account-{camille}")
     await expect(steward.get_by_role("status")).to_contain_text(
-        "Enregistré : Camille est désormais membre d'un groupe de travail."
+        "Enregistré : Camille est membre d'un groupe de travail, avec un compte actif."
     )
     await expect(steward.locator(f"#account-{site.data['practitioner']}-role")).to_have_value("member")
     await trip.check(steward, "role-granted")

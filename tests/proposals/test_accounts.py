@@ -61,7 +61,7 @@ async def test_forms_refuse_a_post_without_csrf_token(client):
         ({"email": "not-an-email"}, "pas une adresse e-mail"),
         ({"password": "short"}, "au moins 8 caractères"),
         ({"password": "motdepasse123"}, "des plus courants"),
-        ({"password": "x" * 1025}, "au plus 1024 caractères"),
+        ({"password": "x" * 1025}, "au plus 1\u202f024 caractères"),
         ({"display_name": "   "}, "Le nom affiché est obligatoire"),
     ],
 )

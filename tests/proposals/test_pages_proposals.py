@@ -436,7 +436,7 @@ async def test_the_author_withdraws_and_may_not_open_the_vote_before_the_discuss
     assert 'id="form-open-vote"' not in page and 'id="form-withdraw"' in page
     too_early = await post(client, f"/proposals/{proposal_id}/voting")
     assert too_early.status_code == 409 and 'id="form-open-vote"' not in too_early.text
-    assert "La discussion dure au moins" in too_early.text
+    assert "La durée minimale de discussion n&#39;est pas écoulée" in too_early.text
     withdrawn = await post(client, f"/proposals/{proposal_id}/withdrawal")
     assert withdrawn.status_code == 303
     page = (await client.get(f"/proposals/{proposal_id}")).text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import fields
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -67,7 +67,8 @@ async def test_the_author_opens_the_vote_only_after_the_minimum_discussion():
     await make_group()
     author = await make_account()
     proposal = await add_proposal(author)
-    with pytest.raises(Conflict, match="at least 7 days: you may open the vote from"):
+    earliest = f"{(proposal.created_at + timedelta(days=7)).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    with pytest.raises(Conflict, match=f"discussion time is not over: you may open the vote from {earliest}"):
         await open_vote(author, proposal.id, now=proposal.created_at + timedelta(days=6, hours=23))
     with pytest.raises(Forbidden, match="Only a steward, or the proposal's author"):
         await open_vote(await make_account(role=Role.member), proposal.id)

@@ -82,3 +82,28 @@ async def test_a_crash_shows_an_apology_and_no_internals(client, monkeypatch):
         english, 500, "en", "Something went wrong", "The error has been logged. Please try again in a moment."
     )
     assert "secret internals" not in french.text + english.text
+
+
+async def test_a_bad_value_in_an_address_names_it_without_the_frameworks_english(client):
+    french = await client.get("/proposals?page=0")
+    assert_error_page(french, 400, "fr", "Une valeur de l'adresse ou du formulaire n'est pas valide : page.")
+    english = await client.get("/proposals?page=0", headers=ENGLISH)
+    assert_error_page(english, 400, "en", "A value in the address or the form is not valid: page.")
+    assert "Expected" not in french.text + english.text and "Validation failed" not in french.text
+    api = await client.get("/api/v1/proposals?page=0")
+    assert api.status_code == 400 and api.json()["detail"].startswith("Validation failed")
+
+
+async def test_a_form_without_its_token_says_to_reload(client):
+    french = await client.post("/sign-in", data={"email": "a@example.org", "password": "x"})
+    assert_error_page(french, 403, "fr", "Ce formulaire a expiré ou ne vient pas de ce site")
+    english = await client.post("/sign-in", data={"email": "a@example.org"}, headers=ENGLISH)
+    assert_error_page(english, 403, "en", "This form has expired or did not come from this site")
+    assert "CSRF" not in french.text + english.text
+
+
+async def test_a_request_of_the_wrong_kind(client):
+    french = await client.get("/sign-out")
+    assert_error_page(french, 405, "fr", "Cette adresse ne répond pas à ce type de requête.")
+    english = await client.get("/sign-out", headers=ENGLISH)
+    assert_error_page(english, 405, "en", "This address does not answer this kind of request.")
