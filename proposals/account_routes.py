@@ -29,6 +29,7 @@ from server.auth import require_actor, session_secret, signed_in
 from server.rendering import page
 from server.requests import SESSION_COOKIE, form_data, local_path, said, strictly
 
+ACCOUNT_PAGE = "/account"  # where a new account lands, unless it came from a page to go back to
 SIGN_IN_WINDOW = timedelta(minutes=15)
 SIGN_INS_PER_ACCOUNT = 10
 SIGN_INS_PER_ADDRESS = 50
@@ -49,7 +50,7 @@ def account_json(account: AccountView) -> dict[str, Any]:
 
 
 def _signed_in_response(request: Request, target: str, secret: str) -> Redirect:
-    response = Redirect(local_path(target, "/account"), status_code=303)
+    response = Redirect(local_path(target, ACCOUNT_PAGE), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         secret,
@@ -74,10 +75,8 @@ async def _limit_sign_in(request: Request, email: str) -> None:
 
 @get("/register", name="register_form")
 async def register_form(request: Request, target: NextPath = None) -> Response:
-    # A new account lands on its own page unless it came from somewhere to go back to.
-    return page(
-        request, "accounts/register.html", errors={}, values={}, next=local_path(target, "/account")
-    )
+    next_page = local_path(target, ACCOUNT_PAGE)
+    return page(request, "accounts/register.html", errors={}, values={}, next=next_page)
 
 
 @post("/register", name="register")
@@ -101,9 +100,9 @@ async def register(request: Request) -> Response:
             status,
             errors={field: said(request, error.message)},
             values=values,
-            next=local_path(values.get("next"), "/account"),
+            next=local_path(values.get("next"), ACCOUNT_PAGE),
         )
-    return _signed_in_response(request, values.get("next") or "/account", await start_session(account.id))
+    return _signed_in_response(request, values.get("next") or ACCOUNT_PAGE, await start_session(account.id))
 
 
 @get("/sign-in", name="sign_in_form")
@@ -145,7 +144,7 @@ async def sign_out(request: Request) -> Redirect:
     return response
 
 
-@get("/account", name="account", guards=[signed_in])
+@get(ACCOUNT_PAGE, name="account", guards=[signed_in])
 async def account_page(request: Request) -> Response:
     account = await get_account(require_actor(request).id)
     return page(request, "accounts/account.html", account=account, errors={}, values={})
@@ -162,7 +161,7 @@ async def change_password_form(request: Request) -> Response:
         errors = {error.field or "password": said(request, error.message)}
         return page(request, "accounts/account.html", 400, account=account, errors=errors, values={})
     # Every session ended with the change; this browser gets a fresh one.
-    return _signed_in_response(request, "/account", await start_session(actor.id))
+    return _signed_in_response(request, ACCOUNT_PAGE, await start_session(actor.id))
 
 
 # --- API ---------------------------------------------------------------------------------
