@@ -12,9 +12,10 @@ from indicators.queries import list_themes
 from indicators.tables import Theme
 from proposals.discussion import add_comment, hide_comment, list_comments
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
+from proposals.reading import get_proposal, list_proposals
 from proposals.rules import Rule, get_rule, set_rule
 from proposals.serialize import comment_json, page_json, proposal_json, working_group_json
-from proposals.services import get_proposal, list_proposals, refuse_unknown_theme
+from proposals.services import refuse_unknown_theme
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
 from server.auth import require_actor, signed_in

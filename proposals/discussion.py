@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from indicators.errors import Conflict, NotFound, Term
 from proposals.audit import record
 from proposals.markdown import render_markdown_off_loop
+from proposals.reading import AuthorRef
 from proposals.roles import Actor, Role
 from proposals.services import (
     OPEN_STATUSES,
     STATUS_NAMES,
-    AuthorRef,
     clean_text,
     lock_row,
     positive_id,

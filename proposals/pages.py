@@ -37,17 +37,10 @@ from proposals.proposal_forms import (
     framework_slug,
 )
 from proposals.proposing import revise_proposal, withdraw_proposal
+from proposals.reading import Page, ProposalView, get_proposal, list_proposals
 from proposals.roles import Role
 from proposals.rules import get_rule
-from proposals.services import (
-    STATUSES,
-    Page,
-    ProposalView,
-    get_proposal,
-    list_proposals,
-    moment,
-    refuse_unknown_theme,
-)
+from proposals.services import STATUSES, moment, refuse_unknown_theme
 from proposals.steward_pages import (
     STEWARD_PAGES,
     PageNumber,

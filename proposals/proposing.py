@@ -12,6 +12,7 @@ from indicators.queries import FrameworkInfo, ReleaseSummary, find_release, get_
 from proposals.audit import record
 from proposals.errors import Forbidden
 from proposals.markdown import render_markdown_off_loop
+from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor
 from proposals.services import (
     KINDS,
@@ -20,10 +21,8 @@ from proposals.services import (
     STATUS_NAMES,
     TEXT_MAX,
     TITLE_MAX,
-    ProposalView,
     clean_text,
     field_value,
-    get_proposal,
     lock_row,
     normalise_content,
     positive_id,

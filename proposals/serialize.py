@@ -9,7 +9,7 @@ from indicators import urls
 from indicators.serialize import timestamp
 from indicators.worddiff import as_text
 from proposals.discussion import CommentView
-from proposals.services import AuthorRef, Page, ProposalSummary, ProposalView
+from proposals.reading import AuthorRef, Page, ProposalSummary, ProposalView
 from proposals.voting import VoteStatus
 from proposals.working_groups import WorkingGroupInfo
 

@@ -16,14 +16,13 @@ from indicators.tables import Indicator
 from indicators.versions import Bump
 from proposals.audit import record
 from proposals.errors import Forbidden
+from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.rules import Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
 from proposals.services import (
     STATUS_NAMES,
-    ProposalView,
     clean_text,
     current_revisions,
-    get_proposal,
     is_postgres,
     lock_row,
     moment,

@@ -7,8 +7,8 @@ from itertools import count
 
 from indicators.tables import Theme
 from proposals.proposing import create_proposal
+from proposals.reading import ProposalView
 from proposals.roles import Actor, Role
-from proposals.services import ProposalView
 from proposals.tables import Account, WorkingGroup, WorkingGroupMember, WorkingGroupTheme
 from proposals.voting import open_vote
 

@@ -8,7 +8,7 @@ from indicators.errors import Conflict, InvalidInput, NotFound
 from proposals.discussion import proposal_revisions
 from proposals.errors import Forbidden, NotSignedIn
 from proposals.proposing import create_proposal, preview_change, revise_proposal, withdraw_proposal
-from proposals.services import get_proposal, list_proposals
+from proposals.reading import get_proposal, list_proposals
 from proposals.tables import AuditEntry, Proposal, ProposalRevision
 from tests.proposals.factories import (
     NEW_INDICATOR,

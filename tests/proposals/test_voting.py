@@ -17,9 +17,9 @@ from proposals.audit import GENESIS, entry_hash
 from proposals.discussion import list_comments, proposal_timeline
 from proposals.errors import Forbidden
 from proposals.proposing import revise_proposal, withdraw_proposal
+from proposals.reading import get_proposal, list_proposals
 from proposals.roles import Role
 from proposals.rules import set_rule
-from proposals.services import get_proposal, list_proposals
 from proposals.tables import AuditEntry, Ballot, Proposal
 from proposals.voting import (
     VoteStatus,

@@ -1,0 +1,216 @@
+"""Reading proposals: one with its diff against its base, or a page of them, in a fixed number of
+queries whatever their number."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from indicators.compare import FieldChange
+from indicators.content import IndicatorText
+from indicators.errors import InvalidInput, NotFound, Term
+from proposals.services import (
+    OPEN_STATUSES,
+    STATUSES,
+    current_revisions,
+    is_stale,
+    positive_id,
+    proposal_diff,
+    proposed_text,
+    texts_in_release,
+)
+from proposals.tables import Proposal
+
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class AuthorRef:
+    id: int
+    display_name: str
+    organisation: str
+
+
+@dataclass(frozen=True)
+class ProposalSummary:
+    """A proposal as lists show it."""
+
+    id: int
+    framework: str
+    kind: str
+    status: str
+    change_class: str
+    author: AuthorRef
+    base_version: str
+    theme_code: str
+    theme_title: str
+    indicator_code: str | None
+    title: str
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    closes_at: datetime | None
+    decided_at: datetime | None
+    release_version: str | None
+    stale: bool
+
+
+@dataclass(frozen=True)
+class ProposalView(ProposalSummary):
+    """One proposal with its change. `tally` only once decided: {for, against, abstain, group_size,
+    quorum_reached}. `diff` compares the change with its base; `proposed` is the indicator's whole text
+    as it would be published (None for a retirement); `stale`: the indicator changed since the base."""
+
+    base_revision: int | None
+    rationale: str
+    rationale_html: str
+    content: dict | None
+    vote_opened_at: datetime | None
+    tally: dict | None
+    base_text: IndicatorText | None
+    proposed: IndicatorText | None
+    diff: list[FieldChange]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[ProposalSummary]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+P = Proposal
+_SUMMARY_COLUMNS = (
+    P.id,
+    P.framework,
+    P.kind,
+    P.status,
+    P.change_class,
+    P.author,
+    P.indicator_code,
+    P.base_revision,
+    P.title,
+    P.revision,
+    P.created_at,
+    P.updated_at,
+    P.closes_at,
+    P.decided_at,
+    P.framework.slug.as_alias("framework_slug"),
+    P.author.display_name.as_alias("author_name"),
+    P.author.organisation.as_alias("author_organisation"),
+    P.base_release.version.as_alias("base_version"),
+    P.theme.code.as_alias("theme_code"),
+    P.theme.title.as_alias("theme_title"),
+    P.release.version.as_alias("release_version"),
+)
+_VIEW_COLUMNS = (
+    *_SUMMARY_COLUMNS,
+    P.base_release,
+    P.rationale,
+    P.rationale_html,
+    P.content,
+    P.vote_opened_at,
+    P.tally,
+)
+
+
+def _common(row: dict, stale: bool) -> dict:
+    return {
+        "id": row["id"],
+        "framework": row["framework_slug"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "change_class": row["change_class"],
+        "author": AuthorRef(row["author"], row["author_name"], row["author_organisation"]),
+        "base_version": row["base_version"],
+        "theme_code": row["theme_code"],
+        "theme_title": row["theme_title"],
+        "indicator_code": row["indicator_code"],
+        "title": row["title"],
+        "revision": row["revision"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "closes_at": row["closes_at"],
+        "decided_at": row["decided_at"],
+        "release_version": row["release_version"],
+        "stale": stale,
+    }
+
+
+async def get_proposal(proposal_id: int) -> ProposalView:
+    positive_id(proposal_id, Term("proposal number"))
+    row = await P.select(*_VIEW_COLUMNS).where(P.id == proposal_id).output(load_json=True).first()
+    if row is None:
+        raise NotFound("There is no proposal number %(number)s.", number=str(proposal_id))
+    base_text = None
+    if row["kind"] != "add":
+        base = await texts_in_release(row["base_release"], [row["indicator_code"]])
+        base_text = base[row["indicator_code"]][2]
+    undecided = row["kind"] != "add" and row["status"] in OPEN_STATUSES
+    current = await current_revisions({(row["framework"], row["indicator_code"])} if undecided else set())
+    proposed = proposed_text(row["kind"], base_text, row["content"])
+    return ProposalView(
+        **_common(row, is_stale(row, current)),
+        base_revision=row["base_revision"],
+        rationale=row["rationale"],
+        rationale_html=row["rationale_html"],
+        content=row["content"],
+        vote_opened_at=row["vote_opened_at"],
+        tally=row["tally"] if row["status"] in ("accepted", "rejected") else None,
+        base_text=base_text,
+        proposed=proposed,
+        diff=proposal_diff(row["kind"], base_text, proposed),
+    )
+
+
+async def list_proposals(
+    framework_slug: str | None = None,
+    status: str | None = None,
+    theme: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page:
+    """Proposals, newest first, filtered by framework, status and theme code. Four queries."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(
+            "Unknown status %(status)r: use one of %(statuses)s.",
+            "status",
+            status=status,
+            statuses=", ".join(STATUSES),
+        )
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise InvalidInput("The page number must be a whole number from 1.", "page")
+    if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(
+            "The number of proposals per page must be between 1 and %(maximum)s.",
+            "per_page",
+            maximum=MAX_PER_PAGE,
+        )
+    where = []
+    if framework_slug is not None:
+        where.append(P.framework.slug == framework_slug)
+    if status is not None:
+        where.append(P.status == status)
+    if theme is not None:
+        where.append(P.theme.code == theme)
+    query = P.select(*_SUMMARY_COLUMNS).order_by(P.created_at, P.id, ascending=False)
+    count = P.count()
+    if where:
+        query, count = query.where(*where), count.where(*where)
+    total = await count
+    rows = await query.limit(per_page).offset((page - 1) * per_page)
+    current = await current_revisions(
+        {
+            (r["framework"], r["indicator_code"])
+            for r in rows
+            if r["kind"] != "add" and r["status"] in OPEN_STATUSES
+        }
+    )
+    items = [ProposalSummary(**_common(row, is_stale(row, current))) for row in rows]
+    return Page(items=items, total=total, page=page, per_page=per_page)
