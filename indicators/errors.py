@@ -7,6 +7,8 @@ proposal number %(number)s.") and its values beside it: a page shows it in the v
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class Term(str):
     """A word of the interface inside a message's values ("reason for your vote"), translated with it."""
@@ -26,19 +28,26 @@ class Message:
         self.text = text
         self.values = values
 
+    def say(self, translate: Callable[[str], str] = str, number: Callable[[int], str] = "{:,}".format) -> str:
+        """The sentence, its msgid and words through `translate`, its numbers through `number`
+        (as written, in English, by default)."""
+
+        def spoken(value: object) -> object:
+            if isinstance(value, tuple):
+                return ", ".join(str(spoken(item)) for item in value)
+            if isinstance(value, Term):
+                return translate(value)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return number(value)
+            return value
+
+        return translate(self.text) % {name: spoken(value) for name, value in self.values.items()}
+
     def __str__(self) -> str:
-        return self.text % {name: _english(value) for name, value in self.values.items()}
+        return self.say()
 
     def __repr__(self) -> str:
         return f"Message({str(self)!r})"
-
-
-def _english(value: object) -> object:
-    if isinstance(value, tuple):
-        return ", ".join(str(_english(item)) for item in value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return value
 
 
 class FrameworkError(Exception):

@@ -16,7 +16,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from indicators.errors import Message, Term
+from indicators.errors import Message
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("fr", "en")
@@ -49,19 +49,7 @@ def ngettext_(singular: str, plural: str, n: int) -> str:
 
 def translated(message: Message, language: str) -> str:
     """A domain message in the language of a page: its msgid, its words (Term) and its numbers."""
-    catalog = translations(language)
-    values = {name: _localised(value, catalog, language) for name, value in message.values.items()}
-    return catalog.gettext(message.text) % values
-
-
-def _localised(value: object, catalog: gettext.NullTranslations, language: str) -> object:
-    if isinstance(value, tuple):
-        return ", ".join(str(_localised(item, catalog, language)) for item in value)
-    if isinstance(value, Term):
-        return catalog.gettext(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return format_decimal(value, locale=language)
-    return value
+    return message.say(translations(language).gettext, lambda number: format_decimal(number, locale=language))
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
