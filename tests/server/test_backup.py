@@ -13,7 +13,7 @@ import pytest
 from proposals.accounts import register_account
 from proposals.audit import record
 from proposals.tables import Comment
-from server import backup as backup_module
+from server import backup_postgres
 from server.backup import BackupError
 from tests.conftest import DATABASE_URL, ON_POSTGRES
 from tests.proposals.factories import add_proposal, make_account
@@ -170,25 +170,25 @@ async def test_restore_refuses_what_is_not_a_backup(tmp_path: Path):
 
 
 def test_a_missing_pg_dump_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(backup_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(backup_postgres.shutil, "which", lambda name: None)
     with pytest.raises(BackupError, match=r"pg_dump is not installed.*apt-get install postgresql-client"):
-        backup_module._tool("pg_dump")
+        backup_postgres._tool("pg_dump")
 
 
 def test_a_pg_dump_older_than_the_server_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     async def server_major(url: str) -> int:
         return 16
 
-    monkeypatch.setattr(backup_module, "_tool", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(backup_module, "_tool_major", lambda path: 15)
-    monkeypatch.setattr(backup_module, "_server_major", server_major)
+    monkeypatch.setattr(backup_postgres, "_tool", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(backup_postgres, "_tool_major", lambda path: 15)
+    monkeypatch.setattr(backup_postgres, "_server_major", server_major)
     with pytest.raises(BackupError, match="pg_dump 15 cannot dump a PostgreSQL 16 server"):
-        backup_module._pg_backup("postgresql://u:secret@db.example.org:5433/ref", tmp_path / "x", print)
+        backup_postgres.pg_backup("postgresql://u:secret@db.example.org:5433/ref", tmp_path / "x", print)
     assert not (tmp_path / "x").exists()
 
 
 def test_the_password_goes_to_the_environment_not_the_command_line():
-    target = backup_module._Target.from_url("postgresql://r%C3%A9f:p%40ss@db.example.org:5433/referentiel")
+    target = backup_postgres._Target.from_url("postgresql://r%C3%A9f:p%40ss@db.example.org:5433/referentiel")
     assert target.arguments() == [
         "--host=db.example.org",
         "--port=5433",
