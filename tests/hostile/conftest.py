@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from server.app import create_app
 from tests.hostile.helpers import Site
+from tests.hostile.world import World, make_world
 
 
 @pytest.fixture
@@ -32,3 +33,8 @@ async def site(app: Litestar) -> AsyncIterator[Site]:
         yield site
     finally:
         await site.close()
+
+
+@pytest.fixture
+async def world(site: Site) -> World:
+    return await make_world(site)

@@ -8,15 +8,8 @@ import pytest
 
 from proposals.tables import Account, Ballot, Comment, Proposal, WorkingGroup
 from tests.hostile.helpers import PASSWORD, SLUG, Site, make_steward, row_counts
+from tests.hostile.world import AMENDMENT
 
-AMENDMENT = {
-    "kind": "amend",
-    "base_version": "latest",
-    "indicator": "REC-1",
-    "title": "Préciser la durée",
-    "rationale": "Plus clair.",
-    "content": {"statement": "Un énoncé revu."},
-}
 CONTENT = ("title", "statement", "rationale", "evidence_level", "measurement", "territorial_note")
 # What a client might try to set, with values that would matter if applied.
 FORBIDDEN = {
