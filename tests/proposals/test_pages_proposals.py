@@ -1,133 +1,35 @@
 """The co-design loop through its HTML pages: forms with CSRF, 303 after each POST, errors beside
-their form, and what each person sees (on both engines)."""
+their form, and what each person sees (on both engines). The proposal form is tested in
+test_pages_proposal_form.py, the list and every page's structure in test_pages_list.py."""
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import replace
-from html.parser import HTMLParser
 
-import httpx
 import pytest
 
-from proposals.accounts import register_account
 from proposals.discussion import add_comment
 from proposals.proposing import create_proposal
 from proposals.roles import Actor, Role
 from proposals.rules import set_rule
 from proposals.tables import Proposal
 from proposals.voting import cast_vote, decide_proposal, open_vote
-from proposals.working_groups import add_member, create_working_group
-from server.app import create_app
-from server.settings import Settings
+from tests.proposals.browsing import (
+    PASSWORD,
+    SLUG,
+    amendment,
+    content_form,
+    csrf_of,
+    group_for,
+    indicator_text,
+    person,
+    post,
+    sign_in,
+    unescaped,
+)
 
 pytestmark = pytest.mark.usefixtures("db")
-
-PASSWORD = "un mot de passe solide"
-SLUG = "qualite-mentorat"
-CONTENT = ("title", "statement", "rationale", "evidence_level", "measurement", "territorial_note")
-
-
-def csrf_of(page: str) -> str:
-    return re.search(r'name="_csrf_token" value="([^"]+)"', page).group(1)
-
-
-async def sign_in(client: httpx.AsyncClient, email: str) -> None:
-    """Signed in as `email` (and no one else): a fresh cookie jar, then the sign-in form."""
-    client.cookies.clear()
-    form = (await client.get("/sign-in")).text
-    response = await client.post(
-        "/sign-in", data={"_csrf_token": csrf_of(form), "email": email, "password": PASSWORD}
-    )
-    assert response.status_code == 303, response.text
-
-
-async def token(client: httpx.AsyncClient) -> str:
-    """The CSRF token of the client's cookie, as any form of the site carries it."""
-    return csrf_of((await client.get("/sign-in")).text)
-
-
-async def post(client: httpx.AsyncClient, url: str, data: dict | None = None) -> httpx.Response:
-    return await client.post(url, data={"_csrf_token": await token(client), **(data or {})})
-
-
-async def person(email: str, name: str, role: Role = Role.practitioner, organisation: str = "") -> Actor:
-    account = await register_account(email, PASSWORD, name, organisation, role=role)
-    return account.actor
-
-
-async def indicator_text(client: httpx.AsyncClient, code: str) -> dict:
-    release = (await client.get(f"/api/v1/frameworks/{SLUG}/releases/latest")).json()
-    return next(i for theme in release["themes"] for i in theme["indicators"] if i["code"] == code)
-
-
-def content_form(text: dict, **changes: str) -> dict:
-    fields = {f"content_{name}": text.get(name) or "" for name in CONTENT}
-    return {**fields, **{f"content_{name}": value for name, value in changes.items()}}
-
-
-async def group_for(steward: Actor, themes: list[str], *members: Actor) -> int:
-    group = await create_working_group(steward, SLUG, f"GT {'-'.join(themes)}", themes)
-    for member in members:
-        await add_member(steward, group.id, member.id)
-    return group.id
-
-
-async def amendment(author: Actor, statement: str, code: str = "REC-1", **extra) -> int:
-    view = await create_proposal(
-        author,
-        SLUG,
-        "amend",
-        "latest",
-        extra.pop("title", "Parler des fins de relation"),
-        "Les *fins de relation* sont un risque.",
-        indicator=code,
-        content={"statement": statement},
-        **extra,
-    )
-    return view.id
-
-
-def unescaped(response: httpx.Response) -> str:
-    return html.unescape(response.text)
-
-
-class _Structure(HTMLParser):
-    """What test_pages_are_well_formed checks: ids, labels, headings, inline code."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: list[str] = []
-        self.label_targets: list[str] = []
-        self.controls: list[str] = []
-        self.h1 = 0
-        self.inline: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        attributes = dict(attrs)
-        if "id" in attributes:
-            self.ids.append(attributes["id"])
-        if tag == "label" and "for" in attributes:
-            self.label_targets.append(attributes["for"])
-        if tag in ("input", "select", "textarea") and attributes.get("type") not in ("hidden", "submit"):
-            self.controls.append(attributes.get("id") or f"<{tag} name={attributes.get('name')}> without id")
-        if tag == "h1":
-            self.h1 += 1
-        if tag == "script" or "style" in attributes or any(name.startswith("on") for name in attributes):
-            self.inline.append(tag)
-
-
-def check_structure(page: str) -> None:
-    """One h1, unique ids, every form control labelled, no inline script or style."""
-    found = _Structure()
-    found.feed(page)
-    assert found.h1 == 1
-    duplicates = {i for i in found.ids if found.ids.count(i) > 1}
-    assert not duplicates, duplicates
-    unlabelled = [c for c in found.controls if c not in found.label_targets]
-    assert not unlabelled, unlabelled
-    assert not found.inline
 
 
 # --- the whole journey --------------------------------------------------------------------------
@@ -446,199 +348,6 @@ async def test_the_author_withdraws_and_may_not_open_the_vote_before_the_discuss
     assert again.status_code == 409
 
 
-# --- the proposal form --------------------------------------------------------------------------
-
-
-async def test_the_form_asks_to_sign_in_and_comes_back_with_its_query(client):
-    response = await client.get("/proposals/new?kind=amend&indicator=REC-1")
-    assert response.status_code == 303
-    assert (
-        response.headers["location"] == "/sign-in?next=%2Fproposals%2Fnew%3Fkind%3Damend%26indicator%3DREC-1"
-    )
-    page = (await client.get(response.headers["location"])).text
-    assert 'name="next" value="/proposals/new?kind=amend&amp;indicator=REC-1"' in page
-
-
-async def test_the_form_first_asks_what_to_change(client):
-    await person("autrice@example.org", "Awa")
-    await sign_in(client, "autrice@example.org")
-    page = (await client.get("/proposals/new")).text
-    assert 'method="get" action="/proposals/new"' in page and 'action="/proposals"' not in page
-    assert '<option value="REC-1"' in page and '<option value="REC"' in page
-    unknown = await client.get("/proposals/new?kind=amend&indicator=NOPE-9")
-    assert unknown.status_code == 400 and 'aria-invalid="true"' in unknown.text
-    retire = (await client.get("/proposals/new?kind=retire&indicator=REC-1")).text
-    assert 'action="/proposals"' in retire and "content_statement" not in retire
-    add = (await client.get("/proposals/new?kind=add&theme=REC")).text
-    assert 'name="content_statement"' in add and 'name="theme" value="REC"' in add
-    assert 'name="editorial"' not in add
-
-
-async def test_an_addition_with_errors_comes_back_with_the_message(client):
-    await person("autrice@example.org", "Awa")
-    await sign_in(client, "autrice@example.org")
-    data = {
-        "kind": "add",
-        "theme": "REC",
-        "base_version": "1.0.0",
-        "title": "Un nouvel indicateur",
-        "rationale": "Il manque.",
-        "content_title": "Les objectifs du binôme",
-        "content_statement": "",
-        "content_rationale": "Parce que.",
-        "content_evidence_level": "practice",
-        "content_measurement": "",
-        "content_territorial_note": "",
-    }
-    for url in ("/proposals/preview", "/proposals"):
-        response = await post(client, url, data)
-        assert response.status_code == 400
-        assert "« énoncé de l&#39;indicateur » est vide" in response.text
-        assert 'value="Les objectifs du binôme"' in response.text, "what was typed is kept"
-    assert await Proposal.count() == 0
-    created = await post(
-        client, "/proposals", {**data, "content_statement": "Le binôme se fixe des objectifs."}
-    )
-    assert created.status_code == 303
-    page = (await client.get(created.headers["location"])).text
-    assert "Ajout" in page and "Le binôme se fixe des objectifs." in page
-
-
-async def test_every_form_route_refuses_a_post_without_csrf_token(client):
-    await person("autrice@example.org", "Awa")
-    await sign_in(client, "autrice@example.org")
-    for url in (
-        "/proposals",
-        "/proposals/preview",
-        "/proposals/1/comments",
-        "/proposals/1/edit",
-        "/proposals/1/withdrawal",
-        "/proposals/1/voting",
-        "/proposals/1/vote",
-        "/proposals/1/decision",
-        "/comments/1/hiding",
-        "/steward/accounts/1/role",
-        "/steward/working-groups",
-        "/steward/working-groups/1/members",
-        "/steward/working-groups/1/members/1/removal",
-    ):
-        assert (await client.post(url, data={"body": "x"})).status_code == 403, url
-
-
-# --- the list -----------------------------------------------------------------------------------
-
-
-async def test_the_list_filters_and_pages(client):
-    empty = await client.get("/proposals")
-    assert empty.status_code == 200 and 'class="empty"' in empty.text
-    author = await person("autrice@example.org", "Awa", organisation="Asso")
-    ids = [await amendment(author, f"Énoncé {n}.", title=f"Proposition {n}") for n in range(22)]
-    steward = await person("steward@example.org", "Stéphanie", Role.steward)
-    member = await person("membre@example.org", "Mehdi")
-    await group_for(steward, ["REC"], member)
-    await open_vote(steward, ids[0])
-
-    first = (await client.get("/proposals")).text
-    assert "22 propositions" in first
-    assert 'href="/proposals?page=2"' in first and 'rel="prev"' not in first
-    assert "Proposition 21" in first and "Proposition 0<" not in first
-    second = (await client.get("/proposals?page=2")).text
-    assert "Proposition 0<" in second and 'href="/proposals"' in second
-    voting = (await client.get("/proposals?status=voting")).text
-    assert "1 proposition" in voting and "Proposition 0<" in voting and "En cours de vote" in voting
-    assert (await client.get("/proposals?theme=FOR")).text.count('class="empty"') == 1
-    paged = (await client.get("/proposals?status=discussion&theme=REC")).text
-    assert 'href="/proposals?status=discussion&amp;theme=REC&amp;page=2"' in paged
-    assert (await client.get("/proposals?status=nonsense")).status_code == 400
-    assert (await client.get("/proposals?page=0")).status_code == 400
-
-
-async def test_pages_speak_english_when_asked(client):
-    author = await person("autrice@example.org", "Awa")
-    proposal_id = await amendment(author, "Un nouvel énoncé.")
-    page = await client.get(f"/proposals/{proposal_id}", headers={"Accept-Language": "en"})
-    assert "In discussion" in page.text and "The change" in page.text
-    assert (await client.get("/proposals/999")).status_code == 404
-
-
-async def test_pages_are_well_formed_for_everyone(client):
-    """Every page of the loop, as each person sees it: one h1, labelled controls, unique ids."""
-    steward = await person("steward@example.org", "Stéphanie", Role.steward)
-    author = await person("autrice@example.org", "<b>Awa</b>", organisation="<i>Asso</i>")
-    member = await person("membre@example.org", "Mehdi")
-    await group_for(steward, ["REC"], member)
-    discussed = await amendment(author, "Un énoncé <script>alert(1)</script>.")
-    comment = await add_comment(author, discussed, "Premier <img src=x onerror=alert(1)>")
-    await add_comment(member, discussed, "Réponse", comment.id)
-    voting = await amendment(author, "Un autre énoncé.")
-    await open_vote(steward, voting)
-    await cast_vote(member, voting, "against", "Non <b>merci</b>")
-    decided = await amendment(author, "Encore un autre.")
-    await open_vote(steward, decided)
-    await cast_vote(member, decided, "against", "Non")
-    await decide_proposal(steward, decided)
-
-    pages = [f"/proposals/{n}" for n in (discussed, voting, decided)]
-    for email, extra in (
-        (None, ["/proposals"]),
-        (
-            "autrice@example.org",
-            [
-                f"/proposals/{discussed}/edit",
-                "/proposals/new",
-                "/proposals/new?kind=amend&indicator=REC-1",
-                "/proposals/new?kind=add&theme=REC",
-                "/proposals/new?kind=retire&indicator=SEL-1",
-            ],
-        ),
-        ("membre@example.org", []),
-        (
-            "steward@example.org",
-            ["/steward", "/steward/accounts", "/steward/working-groups", "/steward/audit"],
-        ),
-    ):
-        if email:
-            await sign_in(client, email)
-        else:
-            client.cookies.clear()
-        for url in pages + extra:
-            response = await client.get(url)
-            assert response.status_code == 200, url
-            check_structure(response.text)
-            # Nothing people typed becomes markup.
-            assert "<script>alert" not in response.text and "<img src=x" not in response.text, url
-            assert "<b>Awa</b>" not in response.text and "<b>merci</b>" not in response.text, url
-
-
-async def test_a_decision_shows_the_new_release_at_once_in_this_worker(db):
-    """The decision page calls release_published: the current release is not served stale."""
-    steward = await person("steward@example.org", "Stéphanie", Role.steward)
-    author = await person("autrice@example.org", "Awa")
-    member = await person("membre@example.org", "Mehdi")
-    await group_for(steward, ["REC"], member)
-    proposal_id = await amendment(author, "Un énoncé tout neuf.")
-    await open_vote(steward, proposal_id)
-    await cast_vote(member, proposal_id, "for")
-
-    app = create_app(replace(Settings.from_env(), latest_ttl_seconds=3600))
-    for hook in app.on_startup:
-        await hook()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
-            before = await client.get(f"/frameworks/{SLUG}/releases/latest")
-            assert "1.0.0" in before.text and "1.1.0" not in before.text
-            await sign_in(client, "steward@example.org")
-            assert (await post(client, f"/proposals/{proposal_id}/decision")).status_code == 303
-            client.cookies.clear()
-            after = await client.get(f"/frameworks/{SLUG}/releases/latest")
-            assert "1.1.0" in after.text
-            assert "Un énoncé tout neuf." in (await client.get(f"/frameworks/{SLUG}/indicators/REC-1")).text
-    finally:
-        for hook in app.on_shutdown:
-            await hook()
-
-
 async def test_the_author_opens_the_vote_after_the_discussion_time(client):
     steward = await person("steward@example.org", "Stéphanie", Role.steward)
     author = await person("autrice@example.org", "Awa")
@@ -656,19 +365,3 @@ async def test_the_author_opens_the_vote_after_the_discussion_time(client):
     assert f'href="/proposals/{proposal_id}/edit"' not in page and 'id="form-withdraw"' in page
     # Revising is for proposals in discussion only.
     assert (await client.get(f"/proposals/{proposal_id}/edit")).status_code == 409
-
-
-async def test_a_form_without_its_indicator_says_what_is_missing(client):
-    await person("autrice@example.org", "Awa")
-    await sign_in(client, "autrice@example.org")
-    response = await post(
-        client, "/proposals", {"kind": "amend", "title": "T", "rationale": "R", "base_version": "1.0.0"}
-    )
-    assert response.status_code == 400
-    assert 'class="error-summary"' in response.text
-    assert 'method="get" action="/proposals/new"' in response.text
-    assert (await client.get("/proposals/1/edit")).status_code == 404
-    client.cookies.clear()
-    assert (await client.get("/proposals/1/edit")).headers[
-        "location"
-    ] == "/sign-in?next=%2Fproposals%2F1%2Fedit"

@@ -9,7 +9,7 @@ import pytest
 from proposals.accounts import get_account
 from proposals.roles import Role
 from proposals.tables import AuditEntry
-from tests.proposals.test_pages_proposals import person, post, sign_in
+from tests.proposals.browsing import person, post, sign_in
 
 pytestmark = pytest.mark.usefixtures("db")
 

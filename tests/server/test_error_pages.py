@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 
 from proposals.roles import Role
-from tests.proposals.test_pages_proposals import person, sign_in
+from tests.proposals.browsing import person, sign_in
 
 pytestmark = pytest.mark.usefixtures("db")
 
