@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import count
 
+from indicators.queries import find_release, get_framework, load_release
 from indicators.tables import Theme
 from proposals.proposing import create_proposal
-from proposals.reading import ProposalView
+from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.tables import Account, WorkingGroup, WorkingGroupMember, WorkingGroupTheme
-from proposals.voting import open_vote
+from proposals.voting import cast_vote, open_vote
 
 SLUG = "qualite-mentorat"
 _numbers = count(1)
@@ -104,3 +105,22 @@ async def in_vote(proposal: ProposalView, steward: Actor) -> datetime:
     view = await open_vote(steward, proposal.id)
     assert view.closes_at is not None
     return view.vote_opened_at + timedelta(minutes=1)
+
+
+async def release(version: str = "latest"):
+    """The framework's release, by number or 'latest', with its content."""
+    framework = await get_framework(SLUG)
+    return await load_release(framework, await find_release(framework, version))
+
+
+async def vote_all(proposal_id, voters, choices, now):
+    """Each voter casts the choice beside it."""
+    for voter, choice in zip(voters, choices, strict=False):
+        await cast_vote(voter, proposal_id, choice, now=now)
+
+
+async def voted(proposal, members, choices, steward):
+    """Open the vote, cast the choices and return a moment after it closed."""
+    now = await in_vote(proposal, steward)
+    await vote_all(proposal.id, members, choices, now)
+    return (await get_proposal(proposal.id)).closes_at + timedelta(seconds=1)
