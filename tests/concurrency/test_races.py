@@ -11,235 +11,34 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
-from itertools import pairwise
-from pathlib import Path
 
 import httpx
 import pytest
 
-from indicators.tables import Release
 from indicators.verification import check_release_hashes
-from proposals.access import create_api_token
-from proposals.accounts import AccountView, register_account
-from proposals.audit import GENESIS
 from proposals.discussion import add_comment
-from proposals.proposing import create_proposal
-from proposals.roles import Role
 from proposals.tables import Account, AuditEntry, Ballot, Comment, Proposal
-from proposals.voting import cast_vote, open_vote
-from proposals.working_groups import add_member, create_working_group
+from tests.concurrency.racing import (
+    ENGINE,
+    PASSWORD,
+    REQUEST_TIMEOUT,
+    SLUG,
+    Call,
+    assert_audit_chain_unbroken,
+    assert_deliberate,
+    audit_actions,
+    figures,
+    fire,
+    releases,
+    statuses,
+    world_in_vote,
+)
 from tests.conftest import DATABASE_URL, ON_POSTGRES, sqlite_file
-
-SLUG = "qualite-mentorat"
-PASSWORD = "un mot de passe solide"
-ENGINE = "postgresql" if ON_POSTGRES else "sqlite"
-START_TIMEOUT = 60.0  # seconds for the server to answer /healthz
-REQUEST_TIMEOUT = 60.0  # seconds for one request (the SQLite busy timeout is 30 s)
-BURST_TIMEOUT = 120.0  # seconds for a whole burst
-LOCKED = "database is locked"
-DELIBERATE_REFUSALS = {409, 503}
-
-
-# --- the server -----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class LiveServer:
-    base: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def assert_clean_log(self) -> None:
-        """No lock error, no server error, no traceback: every refusal was a deliberate one."""
-        log = self.log()
-        assert LOCKED not in log, log[-5000:]
-        assert "Traceback" not in log, log[-5000:]
-
-
-async def _wait_until_up(server: LiveServer) -> None:
-    deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-    async with httpx.AsyncClient(base_url=server.base, timeout=2) as client:
-        while True:
-            try:
-                # Both workers: a burst must not land on the only one started yet.
-                if (await client.get("/healthz")).text == "ok" and "Started worker-2" in server.log():
-                    return
-            except httpx.TransportError:
-                pass
-            assert server.process.poll() is None, server.log()
-            assert asyncio.get_running_loop().time() < deadline, "the server did not start in time"
-            await asyncio.sleep(0.2)
-
-
-async def _stop(server: LiveServer) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            await asyncio.to_thread(server.process.wait, 20)
-        except subprocess.TimeoutExpired:
-            # Its own process group (start_new_session): the workers go with it.
-            os.killpg(server.process.pid, signal.SIGKILL)
-            await asyncio.to_thread(server.process.wait)
-
-
-@pytest.fixture
-async def start_server(db: None, tmp_path: Path) -> AsyncIterator[Callable[[], Awaitable[LiveServer]]]:
-    """Starts `python -m server.cli serve --workers 2` on the test database, once the test has
-    written what it needs; stops it at the end of the test."""
-    started: list[LiveServer] = []
-
-    async def start() -> LiveServer:
-        port = free_port()
-        log_path = tmp_path / "server.log"
-        env = {**os.environ, "REFERENTIEL_DATABASE_URL": DATABASE_URL}
-        command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--workers", "2"]
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-        started.append(server)
-        await _wait_until_up(server)
-        return server
-
-    yield start
-    for server in started:
-        await _stop(server)
-
-
-# --- requests fired together ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str
-    headers: dict[str, str] = field(default_factory=dict)
-    json: dict | None = None
-    label: str = ""
-
-
-async def fire(server: LiveServer, calls: list[Call]) -> list[httpx.Response]:
-    """Every call at once, each on its own connection (opened beforehand, so that the requests
-    themselves leave together)."""
-    limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=len(calls))
-    async with httpx.AsyncClient(base_url=server.base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
-        await asyncio.gather(*(client.get("/healthz") for _ in calls))
-        burst = asyncio.gather(
-            *(
-                client.request(call.method, f"/api/v1{call.path}", headers=call.headers, json=call.json)
-                for call in calls
-            )
-        )
-        return await asyncio.wait_for(burst, BURST_TIMEOUT)
-
-
-def statuses(responses: list[httpx.Response]) -> Counter[int]:
-    return Counter(response.status_code for response in responses)
-
-
-def figures(name: str, responses: list[httpx.Response], **stored: int) -> str:
-    counts = ", ".join(f"{status}×{n}" for status, n in sorted(statuses(responses).items()))
-    rows = ", ".join(f"{what}={n}" for what, n in stored.items())
-    line = f"[{ENGINE}] {name}: {len(responses)} requests -> {counts}; stored: {rows}"
-    print(f"\n{line}")
-    return line
-
-
-def assert_deliberate(responses: list[httpx.Response], ok: set[int]) -> None:
-    """Each response is a success in `ok` or a deliberate refusal (409, or 503 with Retry-After)."""
-    for response in responses:
-        assert response.status_code < 500 or response.status_code == 503, response.text
-        assert response.status_code in ok | DELIBERATE_REFUSALS, response.text
-        assert LOCKED not in response.text
-        if response.status_code == 503:
-            assert response.headers.get("Retry-After"), response.headers
-
-
-# --- the world each test starts from --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    account: AccountView
-    headers: dict[str, str]
-
-
-async def person(email: str, role: Role = Role.practitioner) -> Person:
-    account = await register_account(email, PASSWORD, email.split("@")[0], role=role)
-    token = await create_api_token(account.id)
-    return Person(account, {"Authorization": f"Bearer {token}"})
-
-
-@dataclass(frozen=True)
-class World:
-    steward: Person
-    members: list[Person]
-    proposals: list[int]
-
-
-async def world_in_vote(members: int, indicators: tuple[str, ...] = ("REC-1",), ballots: int = 0) -> World:
-    """A steward, a working group of `members` for the theme REC, one amendment per indicator in
-    vote, and `ballots` members who voted for each."""
-    steward = await person("steward@example.org", Role.steward)
-    group = await create_working_group(steward.account.actor, SLUG, "Recrutement", ["REC"])
-    people = [await person(f"membre{i}@example.org") for i in range(members)]
-    for member in people:
-        await add_member(steward.account.actor, group.id, member.account.id)
-    proposals = []
-    for code in indicators:
-        proposal = await create_proposal(
-            steward.account.actor,
-            SLUG,
-            "amend",
-            "latest",
-            f"Préciser {code}",
-            "Plus clair.",
-            indicator=code,
-            content={"statement": f"Un nouvel énoncé pour {code}."},
-        )
-        await open_vote(steward.account.actor, proposal.id)
-        for member in people[:ballots]:
-            await cast_vote(member.account.actor, proposal.id, "for")
-        proposals.append(proposal.id)
-    return World(steward, people, proposals)
-
-
-async def releases() -> list[dict]:
-    return await Release.select(Release.id, Release.version).order_by(Release.id)
-
-
-async def audit_actions(action: str, target_id: int) -> int:
-    return await AuditEntry.count().where((AuditEntry.action == action) & (AuditEntry.target_id == target_id))
-
-
-async def assert_audit_chain_unbroken() -> int:
-    """Each audit entry carries the hash of the one before: concurrent writers must not fork it."""
-    rows = await AuditEntry.select(AuditEntry.prev_hash, AuditEntry.entry_hash).order_by(AuditEntry.id)
-    assert not rows or rows[0]["prev_hash"] == GENESIS
-    for before, after in pairwise(rows):
-        assert after["prev_hash"] == before["entry_hash"]
-    return len(rows)
-
 
 # --- the races ------------------------------------------------------------------------------------
 

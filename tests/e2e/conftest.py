@@ -13,7 +13,6 @@ import asyncio
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import httpx
 import pytest
 
 from tests.e2e.browser import AXE, CHROMIUM, CHROMIUM_ARGS, ROOT, Journey
+from tests.server.live import free_port
 
 HERE = Path(__file__).resolve().parent
 
@@ -62,12 +62,6 @@ class Site:
     log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 async def site(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -94,7 +88,7 @@ async def site(
     assert seeded.returncode == 0, seeded.stderr
     data = json.loads(seeded.stdout.strip().splitlines()[-1])
 
-    port = _free_port()
+    port = free_port()
     log = folder / "server.log"
     with log.open("w") as output:
         server = subprocess.Popen(
