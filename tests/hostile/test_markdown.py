@@ -3,7 +3,8 @@
 The fixtures are those of markdown-it (test/fixtures/markdown-it/xss.txt in markdown-it/markdown-it,
 which markdown-it-py ports), with the outputs markdown-it-py 4.x gives for them; then raw HTML and
 encoded schemes. They are checked in the renderer used at save time, in the template filter of the
-indicator pages, and end to end (stored comment and rationale, API answer, page).
+indicator pages, and end to end (stored comment and rationale, API answer, page); and the Markdown
+export, rendered by a viewer that lets raw HTML through.
 
 Pathological input: markdown-it-py is pure Python, and ~10,000 unmatched "[" take about a second.
 Texts are capped (comments 20,000 characters, rationales and indicator texts 50,000), rendered once
@@ -14,16 +15,19 @@ page of a published pathological indicator is rendered for the first time.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import time
 
 import pytest
+from markdown_it import MarkdownIt
 
 import proposals.markdown
 from proposals.discussion import COMMENT_MAX
 from proposals.markdown import render_markdown
 from proposals.services import TEXT_MAX
 from server.templating import markdown as markdown_filter
+from tests.hostile.canary import CANARY
 from tests.hostile.helpers import SLUG, Site, make_steward, row_counts, unsafe_markup
 
 # (Markdown, the HTML markdown-it-py renders) from markdown-it's xss.txt.
@@ -285,3 +289,47 @@ async def test_a_published_pathological_indicator_page_does_not_block(site: Site
     started = time.perf_counter()
     again = await site.client.get(f"/frameworks/{SLUG}/releases/latest/indicators/REC-1")
     assert again.status_code == 200 and time.perf_counter() - started < 0.5  # kept, not rendered again
+
+
+@pytest.mark.parametrize(
+    "text", [CANARY, f"<script>alert(1)</script>{CANARY}", "<img src=x onerror=alert(1)>"]
+)
+def test_markdown_export_neutralises_raw_html(text: str):
+    """A contributor's raw HTML in a Markdown export is shown as text by viewers that render HTML."""
+    from datetime import UTC, datetime
+
+    from indicators.content import IndicatorText, Release, ReleasedIndicator, ReleasedTheme
+    from indicators.exports import release_markdown
+
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    indicator = ReleasedIndicator(
+        code="REC-9",
+        revision=1,
+        revised_at=moment,
+        text=IndicatorText(
+            title=text,
+            statement=f"Avant {text} après, et `a < b` reste lisible.",
+            rationale=f"\\{text}",  # a backslash before the tag must not escape the escape
+            evidence_level="practice",
+            measurement=f"> {text}",
+            territorial_note=f"- {text}\n\n    {text}",
+        ),
+    )
+    theme = ReleasedTheme(
+        code="REC", title=text, title_en=None, description=text, description_en=None, indicators=(indicator,)
+    )
+    release = Release(
+        framework="x",
+        version="1.1.0",
+        summary=text,
+        summary_en=None,
+        published_at=moment,
+        content_hash="0" * 64,
+        proposal_id=None,
+        themes=(theme,),
+    )
+    document = release_markdown(release, text)
+    rendered = MarkdownIt("commonmark", {"html": True}).render(document)
+    assert not unsafe_markup(rendered), rendered
+    assert "a &lt; b" in rendered
+    assert text in html.unescape(rendered)  # shown as the contributor wrote it
