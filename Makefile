@@ -16,6 +16,7 @@ serve: $(BIN)/referentiel
 
 test: $(BIN)/referentiel
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # The same suite against PostgreSQL (CI sets this address; any empty database will do).
@@ -24,6 +25,7 @@ test-postgres: $(BIN)/referentiel
 
 lint: $(BIN)/referentiel
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Security checks: bandit on our code (each accepted finding carries a `# nosec` with its reason, on
 # the line above), and pip-audit on every package installed in the virtualenv (it asks PyPI for known
@@ -32,7 +34,7 @@ lint: $(BIN)/referentiel
 # An accepted vulnerability would be added here as --ignore-vuln ID with its reason; there is none.
 # The virtualenv's setuptools is upgraded when it is made: Python 3.11 bundles 65.5.0 (PYSEC-2022-43012).
 audit: $(BIN)/referentiel
-	$(BIN)/bandit -r server indicators proposals -q
+	$(BIN)/bandit -r server web indicators proposals -q
 	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
 bench: $(BIN)/referentiel

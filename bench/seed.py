@@ -11,12 +11,12 @@ import sys
 
 os.environ.setdefault("REFERENTIEL_PASSWORD_HASHING", "fast")
 
-import server  # noqa: F401  (sets PICCOLO_CONF)
 from proposals.access import start_session
 from proposals.accounts import register_account
 from proposals.discussion import add_comment
 from proposals.proposing import create_proposal
 from proposals.roles import Role
+from server import use_piccolo_conf
 from server.bootstrap import bootstrap
 from server.settings import Settings
 
@@ -58,4 +58,5 @@ async def seed(session_file: str | None) -> None:
 
 
 if __name__ == "__main__":
+    use_piccolo_conf()
     asyncio.run(seed(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -7,7 +7,6 @@ framework serialises publications; on SQLite the IMMEDIATE transaction does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,7 +14,6 @@ from enum import StrEnum
 from piccolo.query.functions.aggregate import Max
 
 from indicators.content import EVIDENCE_LEVELS, TEXT_FIELDS, IndicatorText, content_hash
-from indicators.errors import Conflict, InvalidInput, NotFound
 from indicators.queries import (
     FrameworkInfo,
     ReleaseSummary,
@@ -28,11 +26,7 @@ from indicators.queries import (
 from indicators.tables import Indicator, IndicatorRevision, ReleaseEntry
 from indicators.tables import Release as ReleaseRow
 from indicators.versions import Bump, Version, parse_version
-
-# Called inside the publication's transaction, once the new revisions are written and before the
-# release row is: empty in production. server/faults.py puts a fault here (REFERENTIEL_FAULT) to
-# prove that a crash at this point leaves no half release (tests/server/test_crash.py).
-after_revisions_written: list[Callable[[], None]] = []
+from web.failures import Conflict, InvalidInput, NotFound
 
 
 class ChangeKind(StrEnum):
@@ -71,8 +65,6 @@ async def publish_release(
         version = previous.bump(bump)
         digest = content_hash(slug, str(version), summary, group_into_themes(rows))
         await _write_revisions(rows, proposal_id, now)
-        for hook in after_revisions_written:
-            hook()
         release = ReleaseRow(
             framework=framework.id,
             version=str(version),

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from indicators.content import TEXT_FIELDS, IndicatorText, Release, ReleasedIndicator, ReleasedTheme
-from indicators.errors import NotFound
 from indicators.tables import Framework, Indicator, IndicatorRevision, ReleaseEntry, Theme
 from indicators.tables import Release as ReleaseRow
 from indicators.versions import LATEST, parse_version
+from web.failures import NotFound
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 
 from indicators.content import Release
-from indicators.errors import InvalidInput, NotFound
 from indicators.queries import (
     FrameworkInfo,
     ReleaseSummary,
@@ -22,6 +21,7 @@ from indicators.queries import (
     load_release,
 )
 from indicators.versions import LATEST, parse_version
+from web.failures import InvalidInput, NotFound
 
 MAX_RELEASES = 512
 

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from indicators.errors import NotFound
+from web.failures import NotFound
 
 
 def framework_path(slug: str) -> str:

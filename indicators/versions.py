@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from typing import NamedTuple
 
-from indicators.errors import InvalidInput
+from web.failures import InvalidInput
 
 LATEST = "latest"
 # ASCII digits only: without re.ASCII, \d also matches "１" or "١", which int() reads as 1.

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 
 from asyncpg.exceptions import UniqueViolationError
 
-from indicators.errors import Conflict, InvalidInput, NotFound, Term
 from proposals.access import end_all_access
 from proposals.audit import record
 from proposals.passwords import check_password, hash_password, verify_password
 from proposals.roles import Actor, Role
 from proposals.tables import Account, WorkingGroupMember
+from web.failures import Conflict, InvalidInput, NotFound
+from web.messages import Term
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 

@@ -6,21 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from indicators.errors import Conflict, NotFound, Term
 from proposals.audit import record
-from proposals.markdown import render_markdown_off_loop
 from proposals.reading import AuthorRef
 from proposals.roles import Actor, Role
 from proposals.services import (
     OPEN_STATUSES,
     STATUS_NAMES,
     clean_text,
-    lock_row,
     positive_id,
     proposal_row,
     signed_in,
 )
 from proposals.tables import AuditEntry, Comment, Proposal, ProposalRevision
+from web.database import lock_row
+from web.failures import Conflict, NotFound
+from web.markdown import render_markdown_off_loop
+from web.messages import Term
 
 COMMENT_MAX = 20_000
 HIDE_REASON_MAX = 500

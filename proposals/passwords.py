@@ -10,22 +10,29 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from indicators.errors import InvalidInput
+from web.failures import InvalidInput
 
 MIN_LENGTH = 8
 MAX_LENGTH = 1024  # hashing a huge "password" would be a cheap denial of service
 
 _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 
-# The test suite sets REFERENTIEL_PASSWORD_HASHING=fast: cheap parameters, same algorithm.
-if os.environ.get("REFERENTIEL_PASSWORD_HASHING") == "fast":
-    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-else:
-    _hasher = PasswordHasher()
 
-# Verifying against this when an email is unknown takes as long as a real check, so timing
-# does not tell which emails have accounts.
-_DUMMY_HASH = _hasher.hash("no account has this password")
+
+@cache
+def _hasher() -> PasswordHasher:
+    """Argon2id with its recommended costs; REFERENTIEL_PASSWORD_HASHING=fast (the test suite and the
+    benchmark's seeding) keeps the algorithm with the cheapest costs. Made at first use."""
+    if os.environ.get("REFERENTIEL_PASSWORD_HASHING") == "fast":
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this when an email is unknown takes as long as a real check, so timing
+    does not tell which emails have accounts."""
+    return _hasher().hash("no account has this password")
 
 
 @cache
@@ -50,7 +57,7 @@ def check_password(password: str) -> None:
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await asyncio.to_thread(_hasher().hash, password)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
@@ -59,7 +66,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+            return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 

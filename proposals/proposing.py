@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from indicators.compare import FieldChange
-from indicators.errors import Conflict, InvalidInput, Term
 from proposals.audit import record
-from proposals.errors import Forbidden
-from proposals.markdown import render_markdown_off_loop
 from proposals.reading import ProposalView, get_proposal
 from proposals.resolving import resolve_change
 from proposals.roles import Actor
@@ -18,13 +15,16 @@ from proposals.services import (
     TEXT_MAX,
     TITLE_MAX,
     clean_text,
-    lock_row,
     normalise_content,
     positive_id,
     proposal_row,
     signed_in,
 )
 from proposals.tables import Ballot, Proposal, ProposalRevision
+from web.database import lock_row
+from web.failures import Conflict, Forbidden, InvalidInput
+from web.markdown import render_markdown_off_loop
+from web.messages import Term
 
 
 async def preview_change(

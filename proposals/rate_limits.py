@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from indicators.errors import Term
-from proposals.errors import TooManyAttempts
 from proposals.tables import RateLimit
+from web.failures import TooManyAttempts
+from web.messages import Term
 
 _HIT = """
 INSERT INTO rate_limit (key, window_start, hits) VALUES ({}, {}, 1)

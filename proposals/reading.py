@@ -9,7 +9,6 @@ from datetime import datetime
 
 from indicators.compare import FieldChange
 from indicators.content import IndicatorText
-from indicators.errors import InvalidInput, NotFound, Term
 from proposals.services import (
     OPEN_STATUSES,
     STATUSES,
@@ -21,6 +20,8 @@ from proposals.services import (
     texts_in_release,
 )
 from proposals.tables import Proposal
+from web.failures import InvalidInput, NotFound
+from web.messages import Term
 
 MAX_PER_PAGE = 100
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from indicators.compare import FieldChange
 from indicators.content import IndicatorText
-from indicators.errors import InvalidInput, NotFound, Term
 from indicators.queries import FrameworkInfo, ReleaseSummary, find_release, get_framework, list_themes
 from proposals.services import (
     KINDS,
@@ -18,6 +17,8 @@ from proposals.services import (
     proposed_text,
     texts_in_release,
 )
+from web.failures import InvalidInput, NotFound
+from web.messages import Term
 
 # The change classes each kind allows, the default first.
 CHANGE_CLASSES = {"add": ("minor",), "amend": ("minor", "patch"), "retire": ("major",)}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from indicators.errors import Term
-from proposals.errors import Forbidden
+from web.failures import Forbidden
+from web.messages import Term
 
 
 class Role(StrEnum):

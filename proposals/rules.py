@@ -7,12 +7,13 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from indicators.errors import InvalidInput, Term
 from indicators.queries import get_framework
 from proposals.audit import record
 from proposals.roles import Actor, Role
 from proposals.services import signed_in
 from proposals.tables import DecisionRule
+from web.failures import InvalidInput
+from web.messages import Term
 
 
 @dataclass(frozen=True)

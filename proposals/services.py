@@ -11,17 +11,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from piccolo.table import Table
-
 from indicators.compare import FieldChange
 from indicators.content import EVIDENCE_LEVELS, TEXT_FIELDS, IndicatorText
-from indicators.errors import InvalidInput, NotFound, Term
 from indicators.tables import Release as ReleaseRow
 from indicators.tables import ReleaseEntry
 from indicators.worddiff import word_diff
-from proposals.errors import NotSignedIn
 from proposals.roles import Actor
 from proposals.tables import Proposal
+from web.failures import InvalidInput, NotFound, NotSignedIn
+from web.messages import Term
 
 STATUSES = ("discussion", "voting", "accepted", "rejected", "withdrawn")
 # The statuses as messages say them ("Proposal 3 is being voted on: ...").
@@ -104,17 +102,6 @@ def positive_id(value: object, what: Term, field: str | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput("The %(what)s must be a positive whole number.", field, what=what)
     return value
-
-
-def is_postgres() -> bool:
-    return Proposal._meta.db.engine_type == "postgres"
-
-
-async def lock_row(table: type[Table], row_id: int) -> None:
-    """On PostgreSQL, lock one row until the end of the transaction (SQLite's IMMEDIATE lock serialises)."""
-    if is_postgres():
-        key = table._meta.primary_key
-        await table.select(key).where(key == row_id).lock_rows()  # SELECT ... FOR UPDATE
 
 
 async def proposal_row(proposal_id: int) -> dict:

@@ -9,13 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
-from indicators.errors import Conflict, InvalidInput, Term
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import ReleaseSummary
 from indicators.tables import Indicator
 from indicators.versions import Bump
 from proposals.audit import record
-from proposals.errors import Forbidden
 from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.rules import Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
@@ -23,8 +21,6 @@ from proposals.services import (
     STATUS_NAMES,
     clean_text,
     current_revisions,
-    is_postgres,
-    lock_row,
     moment,
     positive_id,
     proposal_row,
@@ -34,6 +30,9 @@ from proposals.services import (
 )
 from proposals.tables import Ballot, Proposal
 from proposals.working_groups import group_for_theme
+from web.database import is_postgres, lock_row
+from web.failures import Conflict, Forbidden, InvalidInput
+from web.messages import Term
 
 log = logging.getLogger(__name__)
 

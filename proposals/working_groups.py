@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from indicators.errors import Conflict, InvalidInput, NotFound, Term
 from indicators.queries import get_framework
 from indicators.tables import Framework, Theme
 from proposals.audit import record
 from proposals.roles import Actor, Role
-from proposals.services import clean_text, lock_row, positive_id, signed_in
+from proposals.services import clean_text, positive_id, signed_in
 from proposals.tables import Account, WorkingGroup, WorkingGroupMember, WorkingGroupTheme
+from web.database import lock_row
+from web.failures import Conflict, InvalidInput, NotFound
+from web.messages import Term
 
 
 @dataclass(frozen=True)

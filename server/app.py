@@ -13,35 +13,33 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from piccolo.engine import engine_finder
 
-import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
-from indicators.api import INDICATOR_API
-from indicators.pages import PAGE_HANDLERS
+from indicators import urls
 from indicators.release_cache import ReleaseCache
-from proposals.account_routes import ACCOUNT_API, ACCOUNT_PAGES
-from proposals.api import PROPOSAL_API
-from proposals.pages import PROPOSAL_PAGES
-from server.auth import authentication_middleware
+from indicators.routes.api import INDICATOR_API
+from indicators.routes.pages import PAGE_HANDLERS
+from proposals.routes.accounts import ACCOUNT_API, ACCOUNT_PAGES
+from proposals.routes.api import PROPOSAL_API
+from proposals.routes.authentication import authentication_middleware
+from proposals.routes.pages import PROPOSAL_PAGES
+from server import use_piccolo_conf
 from server.decisions import DecisionLoop
-from server.errors import EXCEPTION_HANDLERS, STATUS_OF
-from server.faults import install_faults
-from server.head import answer_head_as_get
-from server.published_cache import PublishedCache, forget_after_writes, published_cache_middleware
-from server.requests import MAX_BODY_BYTES
-from server.responses import BodyCache
-from server.security import add_security_headers
 from server.settings import Settings
-from server.short_cache import ShortCache
-from server.site import healthz, switch_language
-from server.templating import environment
+from web.errors import EXCEPTION_HANDLERS
+from web.head import answer_head_as_get
+from web.published_cache import PublishedCache, forget_after_writes, published_cache_middleware
+from web.requests import MAX_BODY_BYTES
+from web.responses import BodyCache
+from web.security import add_security_headers
+from web.short_cache import ShortCache
+from web.site import healthz, switch_language
+from web.templating import Templates
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
+    use_piccolo_conf()
     settings = settings or Settings.from_env()
-    install_faults()  # only with REFERENTIEL_FAULT set, for crash tests (server/faults.py)
-    # Every page's menu leads to the releases of the framework the home page shows.
-    environment.globals["default_framework"] = settings.default_framework
     engine = engine_finder()
     published = PublishedCache(settings.latest_ttl_seconds)
     short = ShortCache(settings.latest_ttl_seconds)
@@ -62,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "bodies": BodyCache(),
             "published": published,
             "short": short,
+            # Every page's menu leads to the releases of the framework the home page shows.
+            "templates": Templates({"urls": urls, "default_framework": settings.default_framework}),
         }
     )
     decisions = DecisionLoop(state, settings.decision_interval_seconds)
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[decisions.stop, close_database],
         state=state,
         exception_handlers=EXCEPTION_HANDLERS,
-        request_max_body_size=MAX_BODY_BYTES,  # 413 beyond it (server/errors.py says the limit)
+        request_max_body_size=MAX_BODY_BYTES,  # 413 beyond it (web/errors.py says the limit)
         middleware=[published_cache_middleware(published), authentication_middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
@@ -98,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Référentiel vivant API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
         logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace={400, 401, 403, 404, 409, 429, *STATUS_OF}
+            log_exceptions="always", disable_stack_trace=set(range(400, 500))
         ),
     )
     app.asgi_handler = answer_head_as_get(app.asgi_handler)

@@ -14,6 +14,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from indicators.queries import ReleaseSummary
 from indicators.starter import load_starter_if_empty
 from server.settings import Settings
+from web.database import prepare_database
 
 
 @contextlib.contextmanager
@@ -34,6 +35,7 @@ def migration_lock(settings: Settings) -> Iterator[None]:
 async def migrate(settings: Settings, verbose: bool = False) -> None:
     # Piccolo prints its progress on stdout, which `export` and friends keep for data.
     output = sys.stderr if verbose else io.StringIO()
+    prepare_database(settings.database_url)
     with migration_lock(settings), contextlib.redirect_stdout(output):
         result = await run_forwards(app_name="all")
     if not result.success:

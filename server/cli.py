@@ -11,25 +11,26 @@ import time
 from datetime import UTC
 from pathlib import Path
 
-import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
 from indicators.downloads import DOWNLOADS
-from indicators.errors import FrameworkError
 from indicators.release_cache import ReleaseCache
 from indicators.verification import check_release_hashes
 from proposals.accounts import register_account
 from proposals.audit import check_chain
 from proposals.roles import Role
+from server import use_piccolo_conf
 from server.backup import BackupError, backup, restore
 from server.bootstrap import bootstrap, migrate
 from server.settings import Settings, SettingsError
+from web.failures import DomainError
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    use_piccolo_conf()
     try:
         settings = Settings.from_env()
         return args.command(settings, args)
-    except (SettingsError, FrameworkError) as error:
+    except (SettingsError, DomainError) as error:
         print(f"referentiel: {error}", file=sys.stderr)
         return 2
     except BackupError as error:

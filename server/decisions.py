@@ -9,7 +9,7 @@ import logging
 from litestar.datastructures import State
 
 from proposals.voting import decide_due_proposals
-from server.freshness import release_published
+from web.freshness import release_published
 
 logger = logging.getLogger("referentiel.decisions")
 

@@ -1,10 +1,16 @@
-"""Piccolo's configuration: the engine named by REFERENTIEL_DATABASE_URL and our apps."""
+"""Piccolo's configuration: the engine named by REFERENTIEL_DATABASE_URL and our apps.
+
+Piccolo imports this module (PICCOLO_CONF) when it first needs an engine; making the engine
+connects to nothing.
+"""
+
+import os
 
 from piccolo.conf.apps import AppRegistry
 
-from server.db import make_engine
-from server.settings import Settings
+from server.settings import database_url_from
+from web.database import make_engine
 
-DB = make_engine(Settings.from_env().database_url)
+DB = make_engine(database_url_from(os.environ))
 
 APP_REGISTRY = AppRegistry(apps=["indicators.piccolo_app", "proposals.piccolo_app"])

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from web.database import sqlite_path
+
 DEFAULT_DATABASE_URL = "sqlite:///referentiel.db"
 
 
@@ -42,8 +44,7 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        url = env.get("REFERENTIEL_DATABASE_URL") or DEFAULT_DATABASE_URL
-        check_database_url(url)
+        url = database_url_from(env)
         secret = env.get("REFERENTIEL_SECRET_KEY") or development_secret(url)
         return cls(
             database_url=url,
@@ -68,6 +69,12 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def database_url_from(env: Mapping[str, str]) -> str:
+    url = env.get("REFERENTIEL_DATABASE_URL") or DEFAULT_DATABASE_URL
+    check_database_url(url)
+    return url
+
+
 def check_database_url(url: str) -> None:
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":
@@ -77,11 +84,6 @@ def check_database_url(url: str) -> None:
         raise SettingsError(
             f"REFERENTIEL_DATABASE_URL {url!r}: only sqlite:/// and postgresql:// are supported"
         )
-
-
-def sqlite_path(url: str) -> Path:
-    # sqlite:///relative.db -> relative.db ; sqlite:////abs/path.db -> /abs/path.db
-    return Path(url.removeprefix("sqlite:///"))
 
 
 def development_secret(database_url: str) -> str:

@@ -1,6 +1,6 @@
 """The French catalogue covers every interface string: the templates and the domain messages.
 
-Messages are extracted here, in-process, with the same settings as babel.cfg, server/templating.py
+Messages are extracted here, in-process, with the same settings as babel.cfg, web/templating.py
 and the Makefile's keywords, so a string added to a template or an error without its translation
 fails this test (run `make messages`, then translate the new entries in messages.po).
 """

@@ -69,7 +69,7 @@ async def test_other_sqlite_errors_stay_500(client, monkeypatch):
     async def broken(*args, **kwargs):
         raise sqlite3.OperationalError("no such table: comment")
 
-    monkeypatch.setattr("proposals.api.list_comments", broken)
+    monkeypatch.setattr("proposals.routes.api.list_comments", broken)
     response = await client.get("/api/v1/proposals/1/comments")
     assert response.status_code == 500
     assert "Retry-After" not in response.headers

@@ -1,7 +1,7 @@
 """What a journey finds in its database before the browser arrives, made through the domain.
 
 Run in a subprocess on the journey's own SQLite file (Piccolo reads REFERENTIEL_DATABASE_URL once,
-at import, so the test process cannot reach another database):
+when it first makes its engine, so the test process cannot reach another database):
 
     REFERENTIEL_DATABASE_URL=sqlite:///… python -m tests.e2e.seed SCENARIO
 
@@ -16,7 +16,6 @@ import dataclasses
 import json
 import sys
 
-import server  # noqa: F401  (sets PICCOLO_CONF before Piccolo looks for its engine)
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import find_release, get_framework, load_release
 from indicators.versions import Bump
@@ -25,6 +24,7 @@ from proposals.discussion import add_comment
 from proposals.proposing import create_proposal
 from proposals.roles import Actor, Role
 from proposals.working_groups import add_member, create_working_group
+from server import use_piccolo_conf
 from server.bootstrap import bootstrap
 from server.settings import Settings
 
@@ -116,4 +116,5 @@ async def main(scenario: str) -> dict:
 
 
 if __name__ == "__main__":
+    use_piccolo_conf()
     print(json.dumps(asyncio.run(main(sys.argv[1]))))

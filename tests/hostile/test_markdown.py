@@ -22,13 +22,13 @@ import time
 import pytest
 from markdown_it import MarkdownIt
 
-import proposals.markdown
+import web.markdown
 from proposals.discussion import COMMENT_MAX
-from proposals.markdown import render_markdown
 from proposals.services import TEXT_MAX
-from server.templating import markdown as markdown_filter
 from tests.hostile.canary import CANARY
 from tests.hostile.helpers import SLUG, Site, make_steward, row_counts, unsafe_markup
+from web.markdown import render_markdown
+from web.templating import markdown as markdown_filter
 
 # (Markdown, the HTML markdown-it-py renders) from markdown-it's xss.txt.
 XSS_FIXTURES = [
@@ -201,14 +201,14 @@ RESPONSIVE = 1.0
 async def test_pathological_markdown_is_stored_within_caps_without_blocking(site: Site, monkeypatch):
     _steward, author = await people(site)
     renders: list[int] = []
-    renderer = proposals.markdown._RENDERER
+    renderer = web.markdown._RENDERER
 
     class Counting:
         def render(self, text: str) -> str:
             renders.append(len(text))
             return renderer.render(text)
 
-    monkeypatch.setattr(proposals.markdown, "_RENDERER", Counting())
+    monkeypatch.setattr(web.markdown, "_RENDERER", Counting())
     timings = {}
 
     # A rationale at the cap, in the slowest shape found.

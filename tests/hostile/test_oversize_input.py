@@ -5,9 +5,9 @@ from __future__ import annotations
 from proposals.discussion import COMMENT_MAX, HIDE_REASON_MAX
 from proposals.services import TEXT_MAX, TITLE_MAX
 from proposals.voting import VOTE_REASON_MAX
-from server.requests import MAX_BODY_BYTES
 from tests.hostile.helpers import SLUG, Site, row_counts
 from tests.hostile.world import AMENDMENT, World, bodies_endpoints, refused
+from web.requests import MAX_BODY_BYTES
 
 # --- Oversize bodies and fields ---------------------------------------------------------------
 

@@ -6,11 +6,11 @@ import pytest
 from piccolo.engine import engine_finder
 
 from indicators.content import IndicatorText, release_hash
-from indicators.errors import Conflict, InvalidInput, NotFound
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import find_release, get_framework, indicator_history, list_releases, load_release
 from indicators.verification import check_release_hashes
 from indicators.versions import Bump
+from web.failures import Conflict, InvalidInput, NotFound
 
 SLUG = "qualite-mentorat"
 # The starter release's hash is a fact people may have written down: it must never drift,

@@ -7,11 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from indicators.errors import Conflict
 from indicators.tables import Indicator, IndicatorRevision
 from indicators.tables import Release as ReleaseRow
 from proposals.audit import GENESIS, entry_hash
-from proposals.errors import Forbidden
 from proposals.proposing import revise_proposal, withdraw_proposal
 from proposals.reading import get_proposal
 from proposals.tables import AuditEntry, Ballot, Proposal
@@ -35,6 +33,7 @@ from tests.proposals.factories import (
     vote_all,
     voted,
 )
+from web.failures import Conflict, Forbidden
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from indicators.errors import Conflict, InvalidInput, NotFound
 from proposals.discussion import add_comment, hide_comment, list_comments, proposal_timeline
-from proposals.errors import Forbidden, NotSignedIn
 from proposals.proposing import withdraw_proposal
 from proposals.roles import Role
 from proposals.tables import Comment
 from tests.proposals.factories import add_proposal, make_account, make_steward
+from web.failures import Conflict, Forbidden, InvalidInput, NotFound, NotSignedIn
 
 pytestmark = pytest.mark.usefixtures("db")
 

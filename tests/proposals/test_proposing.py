@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indicators.errors import Conflict, InvalidInput, NotFound
 from proposals.discussion import proposal_revisions
-from proposals.errors import Forbidden, NotSignedIn
 from proposals.proposing import create_proposal, preview_change, revise_proposal, withdraw_proposal
 from proposals.reading import get_proposal, list_proposals
 from proposals.tables import AuditEntry, Proposal, ProposalRevision
@@ -18,6 +16,7 @@ from tests.proposals.factories import (
     make_account,
     retire_proposal,
 )
+from web.failures import Conflict, Forbidden, InvalidInput, NotFound, NotSignedIn
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -6,8 +6,6 @@ from fractions import Fraction
 
 import pytest
 
-from indicators.errors import Conflict, InvalidInput, NotFound
-from proposals.errors import Forbidden, NotSignedIn
 from proposals.roles import Role
 from proposals.rules import DEFAULT_RULE, Rule, Tally, decide_outcome, get_rule, quorum_needed, set_rule
 from proposals.tables import Account, AuditEntry, WorkingGroup, WorkingGroupMember
@@ -20,6 +18,7 @@ from proposals.working_groups import (
     working_groups_of,
 )
 from tests.proposals.factories import SLUG, make_account, make_steward
+from web.failures import Conflict, Forbidden, InvalidInput, NotFound, NotSignedIn
 
 RULE = Rule()
 

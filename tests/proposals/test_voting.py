@@ -8,8 +8,6 @@ from datetime import UTC, timedelta
 
 import pytest
 
-from indicators.errors import Conflict, InvalidInput
-from proposals.errors import Forbidden
 from proposals.reading import get_proposal
 from proposals.roles import Role
 from proposals.rules import set_rule
@@ -30,6 +28,7 @@ from tests.proposals.factories import (
     make_group,
     make_steward,
 )
+from web.failures import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.usefixtures("db")
 

@@ -1,8 +1,8 @@
 """A server killed (SIGKILL) in the middle of publishing a release leaves no half release behind.
 
-The fault is injected by REFERENTIEL_FAULT=kill-during-publication (server/faults.py): the server
-dies after the new indicator revisions are written and before the release row is, inside the
-publication's transaction. Stack notes, trap 16.
+The fault is injected from outside the application (tests/server/faults/sitecustomize.py, on the
+server's PYTHONPATH): the server dies after the new indicator revisions are written and before the
+release row is, inside the publication's transaction. Stack notes, trap 16.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from tests.server.live import (
 
 pytestmark = pytest.mark.usefixtures("db")
 
+FAULTS = str(Path(__file__).parent / "faults")
+
 STARTER_HASH = "7602360d3be1def3bd65c1ac06ea2015d087e2fc8256f3033534fd7d25e9fbc4"
 RELEASES = "SELECT version, content_hash FROM framework_release ORDER BY id"
 # Revisions that no release points at: what a half-written publication would leave.
@@ -38,7 +40,7 @@ async def test_a_server_killed_while_publishing_leaves_the_previous_release_inta
     async with other_database(tmp_path, "crash", copy_test_database=True) as url:
         create_steward(url)
         log = tmp_path / "server.log"
-        with live_server(url, log, REFERENTIEL_FAULT="kill-during-publication") as server:
+        with live_server(url, log, PYTHONPATH=FAULTS) as server:
             steward = server.token("steward@example.org")
             pid = proposal_in_vote(server, steward)
             revisions_before = await fetch(url, "SELECT count(*) FROM indicator_revision")

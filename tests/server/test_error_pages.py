@@ -68,7 +68,7 @@ async def test_a_crash_shows_an_apology_and_no_internals(client, monkeypatch):
     async def broken(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("indicators.pages.list_releases", broken)
+    monkeypatch.setattr("indicators.routes.pages.list_releases", broken)
     french = await client.get("/frameworks/qualite-mentorat/releases")
     assert_error_page(
         french,

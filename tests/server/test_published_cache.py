@@ -11,8 +11,8 @@ from indicators.content import IndicatorText
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.versions import Bump
 from server.app import create_app
-from server.published_cache import ANY_VIEWER, PublishedCache
 from server.settings import Settings
+from web.published_cache import ANY_VIEWER, PublishedCache
 
 BASE = "/frameworks/qualite-mentorat"
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from server.short_cache import ShortCache
+from web.short_cache import ShortCache
 
 
 async def test_one_refresh_at_a_time_and_stale_values_meanwhile():

@@ -6,10 +6,13 @@ from collections.abc import Hashable
 
 from litestar import Request, Response
 
-from server.auth import actor_of
-from server.requests import csrf_token, language_of, viewer_of
-from server.responses import HTML, REVALIDATE, Body, respond
-from server.templating import render
+from web.requests import csrf_token, language_of, viewer_of
+from web.responses import HTML, REVALIDATE, Body, respond
+from web.templating import Templates
+
+
+def templates_of(request: Request) -> Templates:
+    return request.app.state.templates
 
 
 def page(
@@ -17,10 +20,10 @@ def page(
 ) -> Response:
     """A page for this request. `shared`: what a signed-out visitor sees is the same for all of
     them, so it is kept for the next ones like a published page (for latest_ttl seconds)."""
-    actor = actor_of(request)
+    actor = request.scope.get("user")
     if shared and actor is None and status_code == 200:
         viewer = viewer_of(request)
-        html = render(
+        html = templates_of(request).render(
             template,
             viewer.language,
             actor=None,
@@ -32,7 +35,7 @@ def page(
         )
         headers = {"Vary": "Accept-Language, Cookie", "Content-Language": viewer.language}
         return respond(request, Body.of(html, HTML), REVALIDATE, headers, viewer.variant)
-    html = render(
+    html = templates_of(request).render(
         template,
         language_of(request),
         actor=actor,
@@ -56,7 +59,7 @@ async def page_for_many(request: Request, key: Hashable, template: str, **contex
     viewer = viewer_of(request)
 
     async def produce() -> str:
-        return render(
+        return templates_of(request).render(
             template,
             viewer.language,
             actor=None,  # nothing personal in such a page: the key says what differs

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from litestar import Request, Response
 
-from server.published_cache import ANY_VIEWER
+from web.published_cache import ANY_VIEWER
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"

@@ -14,11 +14,11 @@ from litestar.response import Redirect
 from indicators import urls
 from indicators.compare import compare_releases
 from indicators.downloads import DOWNLOADS, split_download
-from indicators.errors import NotFound
 from indicators.queries import indicator_history, list_releases
-from server.requests import Viewer, site_base, viewer_of
-from server.responses import HTML, REVALIDATE, Body, respond
-from server.templating import render
+from web.failures import NotFound
+from web.rendering import templates_of
+from web.requests import Viewer, site_base, viewer_of
+from web.responses import HTML, REVALIDATE, Body, respond
 
 PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}
 
@@ -41,7 +41,7 @@ async def _shared_page(
         # Off the event loop: an indicator's texts are Markdown, rendered with its page, and a
         # pathological text (capped at 50,000 characters) takes seconds in pure Python.
         values = {"signed_in": viewer.signed_in, "request_path": path, **context, **loaded}
-        html = await asyncio.to_thread(render, template, viewer.language, **values)
+        html = await asyncio.to_thread(templates_of(request).render, template, viewer.language, **values)
         return Body.of(html, HTML)
 
     body = await state.bodies.get((*key, path, viewer), produce)
@@ -149,7 +149,7 @@ async def current_indicator_page(
     # Not in the current release: a retired indicator keeps its page and its history.
     history = await indicator_history(framework, code)
     viewer = viewer_of(request)
-    page = render(
+    page = templates_of(request).render(
         "indicators/retired.html",
         viewer.language,
         signed_in=viewer.signed_in,
@@ -193,7 +193,7 @@ async def feed(request: Request, state: State, slug: FromPath[str]) -> Response:
 
     async def produce() -> Body:
         releases = await list_releases(framework)
-        xml = render(
+        xml = templates_of(request).render(
             "indicators/releases.atom", framework.language, framework=framework, releases=releases, base=base
         )
         return Body.of(xml, "application/atom+xml; charset=utf-8")

@@ -16,20 +16,11 @@ from litestar.exceptions import (
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect
 
-from indicators.errors import Conflict, FrameworkError, InvalidInput, Message, NotFound
-from proposals.errors import Forbidden, NotSignedIn, TooManyAttempts
-from server.i18n import translated
-from server.requests import MAX_BODY_BYTES, language_of
-from server.templating import render
-
-STATUS_OF: dict[type[FrameworkError], int] = {
-    NotFound: 404,
-    InvalidInput: 400,
-    Conflict: 409,
-    NotSignedIn: 401,
-    Forbidden: 403,
-    TooManyAttempts: 429,
-}
+from web.failures import DomainError
+from web.i18n import translated
+from web.messages import Message
+from web.rendering import templates_of
+from web.requests import MAX_BODY_BYTES, language_of
 
 
 def error_response(request: Request, status: int, detail: str | Message) -> Response:
@@ -39,22 +30,20 @@ def error_response(request: Request, status: int, detail: str | Message) -> Resp
     language = language_of(request)
     if isinstance(detail, Message):
         detail = translated(detail, language)
-    page = render(
+    page = templates_of(request).render(
         "errors/error.html", language, status=status, detail=detail, request_path=request.scope["path"]
     )
     return Response(page, status_code=status, media_type="text/html")
 
 
-def domain_error(request: Request, exc: FrameworkError) -> Response:
-    if isinstance(exc, NotSignedIn) and not request.scope["path"].startswith("/api/"):
+def domain_error(request: Request, exc: DomainError) -> Response:
+    if exc.status_code == 401 and not request.scope["path"].startswith("/api/"):
         # A person is sent to sign in, and brought back here afterwards.
         query = request.scope["query_string"].decode("latin-1")
         target = request.scope["path"] + (f"?{query}" if query else "") if request.method == "GET" else "/"
         return Redirect(f"/sign-in?{urlencode({'next': target})}", status_code=303)
-    status = next((code for kind, code in STATUS_OF.items() if isinstance(exc, kind)), 400)
-    response = error_response(request, status, exc.message)
-    if isinstance(exc, TooManyAttempts):
-        response.headers["Retry-After"] = str(exc.retry_after)
+    response = error_response(request, exc.status_code, exc.message)
+    response.headers.update(exc.headers)
     return response
 
 
@@ -144,7 +133,7 @@ def is_database_busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def database_busy(request: Request, exc: sqlite3.OperationalError) -> Response:
-    """A wait past the busy timeout (server/db.py) is refused deliberately, not reported as a bug:
+    """A wait past the busy timeout (web/database.py) is refused deliberately, not reported as a bug:
     the transaction that waited was rolled back and the client may try again, as Retry-After says."""
     if not is_database_busy(exc):
         return unexpected_error(request, exc)
@@ -185,7 +174,7 @@ def unexpected_error(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {
-    FrameworkError: domain_error,
+    DomainError: domain_error,
     HTTPException: http_error,
     DataError: unstorable_value,
     UnicodeDecodeError: undecodable_body,

@@ -8,9 +8,9 @@ from litestar import MediaType, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
-from indicators.errors import NotFound
-from server.i18n import LANGUAGE_COOKIE, LANGUAGES
-from server.requests import local_path
+from web.failures import NotFound
+from web.i18n import LANGUAGE_COOKIE, LANGUAGES
+from web.requests import local_path
 
 ONE_YEAR = 365 * 24 * 3600
 

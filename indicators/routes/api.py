@@ -18,8 +18,8 @@ from indicators.serialize import (
     release_summary_json,
     revision_json,
 )
-from server.requests import site_base
-from server.responses import IMMUTABLE, JSON, REVALIDATE, Body, respond
+from web.requests import site_base
+from web.responses import IMMUTABLE, JSON, REVALIDATE, Body, respond
 
 
 @get("/frameworks", summary="Frameworks with their current version")

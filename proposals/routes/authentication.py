@@ -14,9 +14,9 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from proposals.access import actor_for_session, actor_for_token
-from proposals.errors import NotSignedIn
 from proposals.roles import Actor
-from server.requests import read_scope
+from web.failures import NotSignedIn
+from web.requests import read_scope
 
 
 def is_api(path: str) -> bool:

@@ -1,9 +1,9 @@
-"""Markdown of proposal rationales and comments, rendered once when saved.
+"""Markdown written by people (indicator texts, proposal rationales, comments), rendered safely.
 
 The "js-default" preset escapes raw HTML and refuses javascript:, vbscript: and data: links
 (stack notes, trap 1); the lengths are capped before rendering (trap 2). markdown-it-py is pure
-Python: a capped but pathological text ("[" * 50_000) still takes seconds, so the use cases render
-in a worker thread and the event loop keeps serving other requests meanwhile.
+Python: a capped but pathological text ("[" * 50_000) still takes seconds, so it is rendered in a
+worker thread (rationales and comments once, when saved) and the event loop keeps serving meanwhile.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ from litestar import Request
 from litestar.types import Scope
 from litestar.utils.scope.state import ScopeState
 
-from indicators.errors import InvalidInput, Message
-from server.i18n import LANGUAGE_COOKIE, negotiate, translated
+from web.failures import InvalidInput
+from web.i18n import LANGUAGE_COOKIE, negotiate, translated
+from web.messages import Message
 
 SESSION_COOKIE = "rv_session"
 # The largest request body read (Litestar's request_max_body_size); larger ones get 413. The largest

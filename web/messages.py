@@ -1,8 +1,8 @@
-"""Domain errors of the living framework. Messages are for people: they say what is wrong.
+"""Sentences for people, written once in English as gettext msgids and said in a page's language.
 
-A message is written in English as a gettext msgid with named placeholders ("There is no
-proposal number %(number)s.") and its values beside it: a page shows it in the visitor's language
-(server/i18n.py), the API and the logs read it in English. `make messages` extracts the msgids.
+A message is an English msgid with named placeholders ("There is no proposal number %(number)s.")
+and its values beside it: a page shows it in the visitor's language (web/i18n.py), the API and the
+logs read it in English. `make messages` extracts the msgids.
 """
 
 from __future__ import annotations
@@ -48,32 +48,3 @@ class Message:
 
     def __repr__(self) -> str:
         return f"Message({str(self)!r})"
-
-
-class FrameworkError(Exception):
-    """Base of the errors below; `message` keeps the msgid and its values for translation.
-
-    An error may also be made from another's message (`NotFound(error.message)`)."""
-
-    def __init__(self, text: str | Message, /, **values: object) -> None:
-        self.message = text if isinstance(text, Message) else Message(text, **values)
-        super().__init__(str(self.message))
-
-
-class NotFound(FrameworkError):
-    """Something asked for does not exist (unknown framework, release, indicator...)."""
-
-
-class InvalidInput(FrameworkError):
-    """Input that can never be right, whatever the state (malformed version...).
-
-    `field` names the form field at fault, so that a page can show the message beside it.
-    """
-
-    def __init__(self, text: str | Message, field: str | None = None, /, **values: object) -> None:
-        super().__init__(text, **values)
-        self.field = field
-
-
-class Conflict(FrameworkError):
-    """The request does not fit the current state."""

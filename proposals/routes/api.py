@@ -13,14 +13,14 @@ from indicators.tables import Theme
 from proposals.discussion import add_comment, hide_comment, list_comments
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
 from proposals.reading import get_proposal, list_proposals
+from proposals.routes.authentication import require_actor, signed_in
 from proposals.rules import Rule, get_rule, set_rule
 from proposals.serialize import comment_json, page_json, proposal_json, working_group_json
 from proposals.services import refuse_unknown_theme
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
-from server.auth import require_actor, signed_in
-from server.freshness import release_published
-from server.requests import refuse_unknown_query, site_base, strictly
+from web.freshness import release_published
+from web.requests import refuse_unknown_query, site_base, strictly
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]  # a row number: never 0, negative or huge
 

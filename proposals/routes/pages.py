@@ -14,7 +14,6 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from indicators.errors import FrameworkError, InvalidInput, Term
 from indicators.queries import FrameworkInfo, list_themes
 from proposals.discussion import (
     CommentView,
@@ -26,7 +25,11 @@ from proposals.discussion import (
     proposal_revisions,
     proposal_timeline,
 )
-from proposals.proposal_forms import (
+from proposals.proposing import revise_proposal, withdraw_proposal
+from proposals.reading import Page, ProposalView, get_proposal, list_proposals
+from proposals.roles import Role
+from proposals.routes.authentication import actor_of, require_actor, signed_in
+from proposals.routes.proposal_forms import (
     FORM_PAGES,
     LIMITS,
     PROPOSAL_FORM_FIELDS,
@@ -36,20 +39,16 @@ from proposals.proposal_forms import (
     form_field,
     framework_slug,
 )
-from proposals.proposing import revise_proposal, withdraw_proposal
-from proposals.reading import Page, ProposalView, get_proposal, list_proposals
-from proposals.roles import Role
-from proposals.rules import get_rule
-from proposals.services import STATUSES, moment, refuse_unknown_theme
-from proposals.steward_pages import (
+from proposals.routes.steward_pages import (
     STEWARD_PAGES,
     PageNumber,
     problem,
     sign_in_first,
-    status_of,
     submitted,
     whole_number,
 )
+from proposals.rules import get_rule
+from proposals.services import STATUSES, moment, refuse_unknown_theme
 from proposals.voting import (
     CHOICES,
     VoteStatus,
@@ -61,10 +60,11 @@ from proposals.voting import (
     vote_status,
 )
 from proposals.working_groups import WorkingGroupInfo, list_working_groups
-from server.auth import actor_of, require_actor, signed_in
-from server.freshness import release_published
-from server.rendering import page, page_for_many
-from server.requests import said
+from web.failures import DomainError, InvalidInput
+from web.freshness import release_published
+from web.messages import Term
+from web.rendering import page, page_for_many
+from web.requests import said
 
 PER_PAGE = 20
 DECIDED = ("accepted", "rejected")
@@ -239,9 +239,9 @@ async def proposal_comment(request: Request, proposal_id: FromPath[int]) -> Resp
     try:
         number = whole_number(reply_to, Term("comment replied to"), "reply_to") if reply_to else None
         comment = await add_comment(require_actor(request), proposal_id, values.get("body", ""), number)
-    except FrameworkError as error:
+    except DomainError as error:
         trouble = problem(request, form, error, "body")
-        return await _proposal_page(request, proposal_id, status_of(error), trouble, {form: values})
+        return await _proposal_page(request, proposal_id, error.status_code, trouble, {form: values})
     return _back(proposal_id, f"comment-{comment.id}")
 
 
@@ -250,14 +250,14 @@ async def comment_hiding(request: Request, comment_id: FromPath[int]) -> Respons
     values = await submitted(request)
     try:
         comment = await hide_comment(require_actor(request), comment_id, values.get("reason", ""))
-    except FrameworkError as error:
+    except DomainError as error:
         try:
             proposal_id = whole_number(values.get("proposal"), Term("proposal number"), "proposal")
         except InvalidInput:
             raise error from None
         form = f"hide-{comment_id}"
         trouble = problem(request, form, error, "reason")
-        return await _proposal_page(request, proposal_id, status_of(error), trouble, {form: values})
+        return await _proposal_page(request, proposal_id, error.status_code, trouble, {form: values})
     return _back(comment.proposal_id, f"comment-{comment_id}")
 
 
@@ -326,13 +326,13 @@ async def proposal_edit(request: Request, proposal_id: FromPath[int]) -> Respons
                 rationale=values.get("rationale", ""),
                 content=content_of(values, kind),
             )
-    except FrameworkError as error:
+    except DomainError as error:
         if rebase:
             return await _proposal_page(
-                request, proposal_id, status_of(error), problem(request, "rebase", error)
+                request, proposal_id, error.status_code, problem(request, "rebase", error)
             )
         errors = {form_field(error, PROPOSAL_FORM_FIELDS): said(request, error.message)}
-        return await _edit_page(request, proposal_id, values, errors, status_of(error))
+        return await _edit_page(request, proposal_id, values, errors, error.status_code)
     return _back(proposal_id, "revisions")
 
 
@@ -340,8 +340,8 @@ async def _action(request: Request, proposal_id: int, form: str, anchor: str, ac
     """Run one of the buttons of the proposal page; its error is shown beside it."""
     try:
         await action(require_actor(request), proposal_id)
-    except FrameworkError as error:
-        return await _proposal_page(request, proposal_id, status_of(error), problem(request, form, error))
+    except DomainError as error:
+        return await _proposal_page(request, proposal_id, error.status_code, problem(request, form, error))
     return _back(proposal_id, anchor)
 
 
@@ -362,9 +362,9 @@ async def proposal_vote(request: Request, proposal_id: FromPath[int]) -> Respons
         await cast_vote(
             require_actor(request), proposal_id, values.get("choice", ""), values.get("reason", "")
         )
-    except FrameworkError as error:
+    except DomainError as error:
         trouble = problem(request, "vote", error, "reason" if values.get("choice") in CHOICES else "choice")
-        return await _proposal_page(request, proposal_id, status_of(error), trouble, {"vote": values})
+        return await _proposal_page(request, proposal_id, error.status_code, trouble, {"vote": values})
     return _back(proposal_id, "vote")
 
 
@@ -372,9 +372,9 @@ async def proposal_vote(request: Request, proposal_id: FromPath[int]) -> Respons
 async def proposal_decision(request: Request, proposal_id: FromPath[int]) -> Response:
     try:
         decision = await decide_proposal(require_actor(request), proposal_id)
-    except FrameworkError as error:
+    except DomainError as error:
         return await _proposal_page(
-            request, proposal_id, status_of(error), problem(request, "decision", error)
+            request, proposal_id, error.status_code, problem(request, "decision", error)
         )
     if decision.release_version is not None:
         release_published(request.app.state, (await get_proposal(proposal_id)).framework)

@@ -10,7 +10,6 @@ from litestar import Request, Response, get, patch, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect
 
-from indicators.errors import Conflict, InvalidInput, Message, Term
 from proposals.access import create_api_token, end_session, start_session
 from proposals.accounts import (
     AccountView,
@@ -22,12 +21,13 @@ from proposals.accounts import (
     set_active,
     set_role,
 )
-from proposals.errors import NotSignedIn
 from proposals.rate_limits import hit
 from proposals.roles import Role
-from server.auth import require_actor, session_secret, signed_in
-from server.rendering import page
-from server.requests import SESSION_COOKIE, form_data, local_path, said, strictly
+from proposals.routes.authentication import require_actor, session_secret, signed_in
+from web.failures import Conflict, InvalidInput, NotSignedIn
+from web.messages import Message, Term
+from web.rendering import page
+from web.requests import SESSION_COOKIE, form_data, local_path, said, strictly
 
 ACCOUNT_PAGE = "/account"  # where a new account lands, unless it came from a page to go back to
 SIGN_IN_WINDOW = timedelta(minutes=15)

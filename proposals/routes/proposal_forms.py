@@ -10,30 +10,27 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect
 
 from indicators.content import IndicatorText
-from indicators.errors import FrameworkError, InvalidInput, NotFound
 from indicators.queries import list_themes
 from proposals.discussion import (
     COMMENT_MAX,
     HIDE_REASON_MAX,
 )
 from proposals.proposing import create_proposal, preview_change
+from proposals.routes.authentication import actor_of, require_actor, signed_in
+from proposals.routes.steward_pages import (
+    sign_in_first,
+    submitted,
+)
 from proposals.services import (
     CONTENT_FIELDS,
     KINDS,
     TEXT_MAX,
     TITLE_MAX,
 )
-from proposals.steward_pages import (
-    sign_in_first,
-    status_of,
-    submitted,
-)
-from proposals.voting import (
-    VOTE_REASON_MAX,
-)
-from server.auth import actor_of, require_actor, signed_in
-from server.rendering import page
-from server.requests import said
+from proposals.voting import VOTE_REASON_MAX
+from web.failures import DomainError, InvalidInput, NotFound
+from web.rendering import page
+from web.requests import said
 
 Filter = Annotated[str | None, QueryParameter(max_length=50)]
 LIMITS = {
@@ -64,7 +61,7 @@ def content_of(values: dict[str, str], kind: str) -> dict | None:
     return {name: values.get(f"content_{name}", "") for name in CONTENT_FIELDS}
 
 
-def form_field(error: FrameworkError, fields: set[str]) -> str:
+def form_field(error: DomainError, fields: set[str]) -> str:
     """The form field an error is about (InvalidInput.field), or '_form' for the top of the form."""
     field = getattr(error, "field", None)
     if not field:
@@ -172,9 +169,9 @@ async def proposal_preview(request: Request) -> Response:
     values = await submitted(request)
     try:
         diff = await preview_change(framework_slug(request), **_change_arguments(values))
-    except FrameworkError as error:
+    except DomainError as error:
         errors = {form_field(error, PROPOSAL_FORM_FIELDS): said(request, error.message)}
-        return await _form_page(request, values, errors, status=status_of(error))
+        return await _form_page(request, values, errors, status=error.status_code)
     return await _form_page(request, values, diff=diff)
 
 
@@ -189,9 +186,9 @@ async def proposal_create(request: Request) -> Response:
             rationale=values.get("rationale", ""),
             **_change_arguments(values),
         )
-    except FrameworkError as error:
+    except DomainError as error:
         errors = {form_field(error, PROPOSAL_FORM_FIELDS): said(request, error.message)}
-        return await _form_page(request, values, errors, status=status_of(error))
+        return await _form_page(request, values, errors, status=error.status_code)
     return Redirect(f"/proposals/{view.id}", status_code=303)
 
 

@@ -1,5 +1,5 @@
 """Steward pages: accounts and roles, working groups, the audit log. Also the small helpers that
-proposals.pages shares with them (sign-in redirect, error status, form numbers)."""
+proposals.routes.pages shares with them (sign-in redirect, error status, form numbers)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
-from indicators.errors import FrameworkError, InvalidInput, Term
 from indicators.queries import list_themes
 from proposals.accounts import list_accounts, set_active, set_role
 from proposals.roles import Actor, Role
+from proposals.routes.authentication import actor_of, require_actor, signed_in
 from proposals.tables import AuditEntry
 from proposals.working_groups import add_member, create_working_group, list_working_groups, remove_member
-from server.auth import actor_of, require_actor, signed_in
-from server.errors import STATUS_OF
-from server.rendering import page
-from server.requests import form_data, said
+from web.failures import DomainError, InvalidInput
+from web.messages import Term
+from web.rendering import page
+from web.requests import form_data, said
 
 AUDIT_PER_PAGE = 50
 LARGEST_ID = 2_147_483_647  # an integer column's largest value: beyond it, no row can match
@@ -30,7 +30,7 @@ PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=1_000_000)]
 SavedAccount = Annotated[int | None, QueryParameter(name="saved", ge=1, le=LARGEST_ID)]
 
 
-# --- helpers shared with proposals.pages ---------------------------------------------------
+# --- helpers shared with proposals.routes.pages ---------------------------------------------------
 
 
 def sign_in_first(request: Request) -> Redirect:
@@ -42,11 +42,7 @@ def sign_in_first(request: Request) -> Redirect:
     return Redirect(f"/sign-in?{urlencode({'next': target})}", status_code=303)
 
 
-def status_of(error: FrameworkError) -> int:
-    return next((code for kind, code in STATUS_OF.items() if isinstance(error, kind)), 400)
-
-
-def problem(request: Request, form: str, error: FrameworkError, field: str | None = None) -> dict:
+def problem(request: Request, form: str, error: DomainError, field: str | None = None) -> dict:
     """A message to show beside a form (and beside its field for bad input) when a POST fails, and at
     the top of the page, in the page's language. `field` is the form's field a bad input is about when
     the error names none."""
@@ -172,9 +168,9 @@ async def steward_set_role(request: Request, account_id: FromPath[int]) -> Respo
     values = await submitted(request)
     try:
         await set_role(actor, account_id, values.get("role", ""))
-    except FrameworkError as error:
+    except DomainError as error:
         return await _accounts_page(
-            request, status_of(error), problem(request, f"account-{account_id}", error, "role")
+            request, error.status_code, problem(request, f"account-{account_id}", error, "role")
         )
     return _account_saved(account_id)
 
@@ -185,9 +181,9 @@ async def steward_set_active(request: Request, account_id: FromPath[int]) -> Res
     values = await submitted(request)
     try:
         await set_active(actor, account_id, values.get("active") == "1")
-    except FrameworkError as error:
+    except DomainError as error:
         return await _accounts_page(
-            request, status_of(error), problem(request, f"account-{account_id}", error, "active")
+            request, error.status_code, problem(request, f"account-{account_id}", error, "active")
         )
     return _account_saved(account_id)
 
@@ -229,9 +225,9 @@ async def steward_create_group(request: Request) -> Response:
     slug = request.app.state.settings.default_framework
     try:
         group = await create_working_group(actor, slug, name, themes)
-    except FrameworkError as error:
+    except DomainError as error:
         values = {"name": name, "themes": themes}
-        return await _groups_page(request, status_of(error), problem(request, "create", error), values)
+        return await _groups_page(request, error.status_code, problem(request, "create", error), values)
     return Redirect(f"/steward/working-groups#group-{group.id}", status_code=303)
 
 
@@ -242,9 +238,9 @@ async def steward_add_member(request: Request, group_id: FromPath[int]) -> Respo
     try:
         account_id = whole_number(values.get("account"), Term("account number"), "account")
         await add_member(actor, group_id, account_id)
-    except FrameworkError as error:
+    except DomainError as error:
         return await _groups_page(
-            request, status_of(error), problem(request, f"group-{group_id}", error, "account")
+            request, error.status_code, problem(request, f"group-{group_id}", error, "account")
         )
     return Redirect(f"/steward/working-groups#group-{group_id}", status_code=303)
 
@@ -260,9 +256,9 @@ async def steward_remove_member(
     actor = steward(request)
     try:
         await remove_member(actor, group_id, account_id)
-    except FrameworkError as error:
+    except DomainError as error:
         return await _groups_page(
-            request, status_of(error), problem(request, f"group-{group_id}", error, "account")
+            request, error.status_code, problem(request, f"group-{group_id}", error, "account")
         )
     return Redirect(f"/steward/working-groups#group-{group_id}", status_code=303)
 

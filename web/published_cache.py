@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.requests import Viewer, read_scope
-from server.short_cache import ShortCache
+from web.requests import Viewer, read_scope
+from web.short_cache import ShortCache
 
 ANY_VIEWER = "*"
 REFRESH_TIMEOUT = 5.0  # seconds after which a refresh that never came back is tried again

@@ -1,0 +1,1 @@
+"""The living framework's pages and JSON API: thin handlers over the use cases and queries."""
