@@ -1,10 +1,18 @@
-"""Tables of the living framework. Published rows are immutable (see the migrations' triggers)."""
+"""Tables of the living framework: the source of its schema (a parity test compares them with the
+database). Published rows are immutable (see the migrations' triggers).
+
+The first migration wrote the schema in raw SQL; the baseline migration after it records these
+classes for Piccolo's `--auto`. What Piccolo cannot express stays in raw SQL: composite indexes
+(declared below, in UNIQUE_INDEXES) and the triggers that refuse changes to published rows.
+"""
 
 from piccolo.columns import (
     JSON,
+    Column,
     ForeignKey,
     Integer,
     OnDelete,
+    OnUpdate,
     Serial,
     Text,
     Timestamptz,
@@ -13,9 +21,12 @@ from piccolo.columns import (
 from piccolo.table import Table
 
 
-def _restrict(table: type[Table] | str) -> ForeignKey:
-    # Anything a release points at must never disappear with its parent.
-    return ForeignKey(references=table, null=False, on_delete=OnDelete.restrict)
+def _restrict(table: type[Table] | str, index: bool = False) -> ForeignKey:
+    # Anything a release points at must never disappear with its parent. No ON UPDATE action:
+    # the SQL declares none, and primary keys never change.
+    return ForeignKey(
+        references=table, null=False, on_delete=OnDelete.restrict, on_update=OnUpdate.no_action, index=index
+    )
 
 
 class Framework(Table, tablename="framework"):
@@ -96,6 +107,19 @@ class ReleaseEntry(Table, tablename="release_entry"):
     id = Serial(primary_key=True)
     release = _restrict(Release)
     indicator = _restrict(Indicator)
-    revision = _restrict(IndicatorRevision)
+    revision = _restrict(IndicatorRevision, index=True)
     theme = _restrict(Theme)
     position = Integer()
+
+
+# Indexes on several columns, by name (UNIQUE_INDEXES, and INDEXES for plain ones). Piccolo's composite
+# Unique emits ALTER TABLE ... ADD CONSTRAINT, which SQLite refuses: raw SQL creates them with
+# CREATE [UNIQUE] INDEX, and the parity test (tests/test_schema.py) checks them.
+UNIQUE_INDEXES: dict[str, tuple[Column, ...]] = {
+    "theme_code": (Theme.framework, Theme.code),
+    "indicator_code": (Indicator.framework, Indicator.code),
+    "indicator_revision_number": (IndicatorRevision.indicator, IndicatorRevision.number),
+    "framework_release_version": (Release.framework, Release.version),
+    "framework_release_order": (Release.framework, Release.major, Release.minor, Release.patch),
+    "release_entry_indicator": (ReleaseEntry.release, ReleaseEntry.indicator),
+}

@@ -1,15 +1,19 @@
 """Tables of the co-design loop: accounts, working groups, proposals, comments, ballots, audit log.
 
-Written by the migration in piccolo_migrations/ (raw SQL, as for indicators): composite
-unique indexes and append-only triggers work the same on SQLite and PostgreSQL.
+The source of this app's schema (a parity test compares them with the database). The first
+migration wrote it in raw SQL, as for indicators; the baseline migration after it records these
+classes for Piccolo's `--auto`. What Piccolo cannot express stays in raw SQL: composite indexes
+(declared below, in UNIQUE_INDEXES and INDEXES) and the append-only triggers.
 """
 
 from piccolo.columns import (
     JSON,
     Boolean,
+    Column,
     ForeignKey,
     Integer,
     OnDelete,
+    OnUpdate,
     Serial,
     Text,
     Timestamptz,
@@ -20,12 +24,22 @@ from piccolo.table import Table
 from indicators.tables import Framework, Release, Theme
 
 
-def _required(table: type[Table] | str) -> ForeignKey:
-    return ForeignKey(references=table, null=False, on_delete=OnDelete.restrict)
+# No ON UPDATE action, as in the SQL: primary keys never change.
+def _required(table: type[Table] | str, unique: bool = False, index: bool = False) -> ForeignKey:
+    return ForeignKey(
+        references=table,
+        null=False,
+        unique=unique,
+        index=index,
+        on_delete=OnDelete.restrict,
+        on_update=OnUpdate.no_action,
+    )
 
 
 def _optional(table: type[Table] | str) -> ForeignKey:
-    return ForeignKey(references=table, null=True, default=None, on_delete=OnDelete.restrict)
+    return ForeignKey(
+        references=table, null=True, default=None, on_delete=OnDelete.restrict, on_update=OnUpdate.no_action
+    )
 
 
 class Account(Table, tablename="account"):
@@ -45,7 +59,7 @@ class Session(Table, tablename="account_session"):
 
     id = Serial(primary_key=True)
     token_hash = Varchar(length=64, unique=True)
-    account = _required(Account)
+    account = _required(Account, index=True)
     created_at = Timestamptz()
     expires_at = Timestamptz()
 
@@ -67,7 +81,7 @@ class RateLimit(Table, tablename="rate_limit"):
 
 class DecisionRule(Table, tablename="decision_rule"):
     id = Serial(primary_key=True)
-    framework = _required(Framework)
+    framework = _required(Framework, unique=True)  # one rule per framework
     min_discussion_days = Integer(default=7)
     voting_days = Integer(default=7)
     quorum = Varchar(length=20, default="1/2")
@@ -84,7 +98,7 @@ class WorkingGroup(Table, tablename="working_group"):
 class WorkingGroupTheme(Table, tablename="working_group_theme"):
     id = Serial(primary_key=True)
     working_group = _required(WorkingGroup)
-    theme = _required(Theme)
+    theme = _required(Theme, unique=True)  # a theme belongs to one working group at most
 
 
 class WorkingGroupMember(Table, tablename="working_group_member"):
@@ -161,4 +175,20 @@ class AuditEntry(Table, tablename="audit_log"):
     target_id = Integer()
     detail = JSON(default="{}")
     prev_hash = Varchar(length=64)
-    entry_hash = Varchar(length=64)
+    entry_hash = Varchar(length=64, unique=True)
+
+
+# Indexes on several columns, by name. Piccolo's composite Unique emits ALTER TABLE ... ADD CONSTRAINT,
+# which SQLite refuses: raw SQL creates them with CREATE [UNIQUE] INDEX, and the parity test
+# (tests/test_schema.py) checks them.
+UNIQUE_INDEXES: dict[str, tuple[Column, ...]] = {
+    "working_group_name": (WorkingGroup.framework, WorkingGroup.name),
+    "working_group_member_once": (WorkingGroupMember.working_group, WorkingGroupMember.account),
+    "proposal_revision_number": (ProposalRevision.proposal, ProposalRevision.number),
+    "ballot_once": (Ballot.proposal, Ballot.voter),
+}
+INDEXES: dict[str, tuple[Column, ...]] = {
+    "proposal_listing": (Proposal.framework, Proposal.status, Proposal.id),
+    "comment_proposal": (Comment.proposal, Comment.id),
+    "audit_log_target": (AuditEntry.target_type, AuditEntry.target_id, AuditEntry.id),
+}

@@ -13,4 +13,5 @@ from web.database import make_engine
 
 DB = make_engine(database_url_from(os.environ))
 
-APP_REGISTRY = AppRegistry(apps=["indicators.piccolo_app", "proposals.piccolo_app"])
+# The kernel first: the domains sit on top of it.
+APP_REGISTRY = AppRegistry(apps=["web.piccolo_app", "indicators.piccolo_app", "proposals.piccolo_app"])

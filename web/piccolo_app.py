@@ -1,0 +1,13 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from web.tables import ChangeEvent
+
+APP_CONFIG = AppConfig(
+    app_name="web",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[ChangeEvent],
+    migration_dependencies=[],
+    commands=[],
+)
