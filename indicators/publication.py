@@ -1,12 +1,15 @@
 """Publishing a release: the only way the framework changes.
 
-One transaction reads the current release, applies the changes, numbers the new
-release and writes it with its content hash. On PostgreSQL an advisory lock per
-framework serialises publications; on SQLite the IMMEDIATE transaction does.
+`publish_release` is the one function everything that changes the framework goes through (the
+starter content, accepted proposals). In one transaction it takes the framework's publication lock
+(PostgreSQL: an advisory lock per framework; SQLite: the IMMEDIATE transaction), refuses a change
+written against a revision that is no longer current, gives new indicators their codes, numbers the
+new release and writes it with its content hash.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -25,8 +28,14 @@ from indicators.queries import (
 )
 from indicators.tables import Indicator, IndicatorRevision, ReleaseEntry
 from indicators.tables import Release as ReleaseRow
+from indicators.topics import release_topic
 from indicators.versions import Bump, Version, parse_version
+from web.changes import announce
+from web.database import lock_key
 from web.failures import Conflict, InvalidInput, NotFound
+
+# The advisory lock's namespace on PostgreSQL (with the framework's id): one publication at a time.
+PUBLICATION_LOCK = 1
 
 
 class ChangeKind(StrEnum):
@@ -38,10 +47,18 @@ class ChangeKind(StrEnum):
 @dataclass(frozen=True)
 class Change:
     kind: ChangeKind
-    code: str
+    # add: None gives the next free code of the theme (<THEME>-<n>); a code never used may be given.
+    code: str | None
     text: IndicatorText | None = None
     # add: the theme to add to; amend: a theme to move the indicator to, if any.
     theme: str | None = None
+    # amend, retire: the revision of the indicator the change was written against, if any. A change
+    # whose indicator was revised since is refused (StaleChange): it would undo that revision.
+    base_revision: int | None = None
+
+
+class StaleChange(Conflict):
+    """The indicator changed since the change to it was written."""
 
 
 async def publish_release(
@@ -52,18 +69,16 @@ async def publish_release(
     summary_en: str | None = None,
     proposal_id: int | None = None,
 ) -> ReleaseSummary:
+    """Publish `changes` to the framework `slug` as one new release, in the caller's transaction if
+    there is one (a decision publishes with its own writes, all or nothing)."""
     engine = ReleaseRow._meta.db
     async with engine.transaction():
         framework = await get_framework(slug)
-        if engine.engine_type == "postgres":
-            await ReleaseRow.raw("SELECT pg_advisory_xact_lock({})", framework.id)
+        await lock_key(PUBLICATION_LOCK, framework.id)
         latest = await _latest(framework)
-        rows = await entry_rows(latest.id) if latest else []
         now = datetime.now(UTC)
-        rows = await _apply(framework, rows, changes, now)
-        previous = parse_version(latest.version) if latest else Version(0, 0, 0)
-        version = previous.bump(bump)
-        digest = content_hash(slug, str(version), summary, group_into_themes(rows))
+        rows = await _apply(framework, await entry_rows(latest.id) if latest else [], changes, now)
+        version = (parse_version(latest.version) if latest else Version(0, 0, 0)).bump(bump)
         await _write_revisions(rows, proposal_id, now)
         release = ReleaseRow(
             framework=framework.id,
@@ -73,30 +88,20 @@ async def publish_release(
             patch=version.patch,
             summary=summary,
             summary_en=summary_en,
-            content_hash=digest,
+            content_hash=content_hash(slug, str(version), summary, group_into_themes(rows)),
             proposal_id=proposal_id,
             published_at=now,
         )
         await ReleaseRow.insert(release)
-        await ReleaseEntry.insert(
-            *(
-                ReleaseEntry(
-                    release=release.id,
-                    indicator=row["indicator_id"],
-                    revision=row["revision_id"],
-                    theme=row["theme_id"],
-                    position=row["position"],
-                )
-                for row in rows
-            )
-        )
+        await _write_entries(release.id, rows)
+        await announce(release_topic(slug))
     return ReleaseSummary(
         id=release.id,
-        version=str(version),
+        version=release.version,
         summary=summary,
         summary_en=summary_en,
         published_at=now,
-        content_hash=digest,
+        content_hash=release.content_hash,
         proposal_id=proposal_id,
     )
 
@@ -118,7 +123,8 @@ async def _apply(
     """The entries of the new release: rows of the current one with the changes applied."""
     themes = {theme["code"]: theme for theme in await list_themes(framework)}
     current = {row["code"]: row for row in rows}
-    await _check_changes(framework, current, themes, changes)
+    _check_changes(framework, current, themes, changes)
+    changes = await _with_codes(framework, changes)
     new_ids = await _create_indicators(framework, [c.code for c in changes if c.kind is ChangeKind.add], now)
     next_numbers = await _next_revision_numbers(
         [current[c.code]["indicator_id"] for c in changes if c.kind is ChangeKind.amend]
@@ -145,29 +151,63 @@ async def _apply(
     return sorted(current.values(), key=lambda r: (r["theme_position"], r["position"]))
 
 
-async def _check_changes(
+def _check_changes(
     framework: FrameworkInfo, current: dict[str, dict], themes: dict[str, dict], changes: list[Change]
 ) -> None:
-    codes = [change.code for change in changes]
+    codes = [change.code for change in changes if change.code is not None]
     if len(set(codes)) != len(codes):
         raise Conflict("One release cannot change the same indicator twice.")
     for change in changes:
-        if change.kind is not ChangeKind.add and change.code not in current:
+        _check_change(framework, current, themes, change)
+
+
+def _check_change(
+    framework: FrameworkInfo, current: dict[str, dict], themes: dict[str, dict], change: Change
+) -> None:
+    if change.kind is not ChangeKind.add:
+        if change.code not in current:
             raise NotFound("The indicator %(code)r is not in the current release.", code=change.code)
-        if change.kind is not ChangeKind.retire and change.text is None:
-            raise Conflict("The change to %(code)r has no text.", code=change.code)
-        if change.text is not None and change.text.evidence_level not in EVIDENCE_LEVELS:
-            raise InvalidInput(
-                "Unknown evidence level %(level)r: use one of %(levels)s.",
-                level=change.text.evidence_level,
-                levels=", ".join(EVIDENCE_LEVELS),
+        if change.base_revision is not None and current[change.code]["revision"] != change.base_revision:
+            raise StaleChange(
+                "The indicator changed since this proposal was written: "
+                "its author must update it against the current text."
             )
-        if change.theme is not None and change.theme not in themes:
-            raise NotFound(
-                "The framework %(slug)r has no theme %(theme)r.", slug=framework.slug, theme=change.theme
-            )
-        if change.kind is ChangeKind.add and change.theme is None:
-            raise Conflict("The new indicator %(code)r needs a theme.", code=change.code)
+    if change.kind is not ChangeKind.retire and change.text is None:
+        raise Conflict("The change to %(code)r has no text.", code=change.code)
+    if change.text is not None and change.text.evidence_level not in EVIDENCE_LEVELS:
+        raise InvalidInput(
+            "Unknown evidence level %(level)r: use one of %(levels)s.",
+            level=change.text.evidence_level,
+            levels=", ".join(EVIDENCE_LEVELS),
+        )
+    if change.theme is not None and change.theme not in themes:
+        raise NotFound(
+            "The framework %(slug)r has no theme %(theme)r.", slug=framework.slug, theme=change.theme
+        )
+    if change.kind is ChangeKind.add and change.theme is None:
+        raise Conflict("The new indicator %(code)r needs a theme.", code=change.code)
+
+
+async def _with_codes(framework: FrameworkInfo, changes: list[Change]) -> list[Change]:
+    """`changes` with a code for each addition that has none: <THEME>-<n>, n following the highest
+    number ever used in the theme (codes are never reused, retired ones included)."""
+    themes = sorted({c.theme for c in changes if c.kind is ChangeKind.add and c.code is None and c.theme})
+    if not themes:
+        return changes
+    rows = await Indicator.select(Indicator.code).where(Indicator.framework == framework.id)
+    highest = {}
+    for theme in themes:
+        pattern = re.compile(rf"{re.escape(theme)}-(\d+)")
+        highest[theme] = max(
+            (int(m.group(1)) for r in rows if (m := pattern.fullmatch(r["code"]))), default=0
+        )
+    coded = []
+    for change in changes:
+        if change.kind is ChangeKind.add and change.code is None and change.theme:
+            highest[change.theme] += 1
+            change = Change(change.kind, f"{change.theme}-{highest[change.theme]}", change.text, change.theme)
+        coded.append(change)
+    return coded
 
 
 async def _create_indicators(framework: FrameworkInfo, codes: list[str], now: datetime) -> dict[str, int]:
@@ -212,3 +252,18 @@ async def _write_revisions(rows: list[dict], proposal_id: int | None, now: datet
         await IndicatorRevision.insert(*revisions)
     for row, revision in zip(pending, revisions, strict=False):
         row["revision_id"] = revision.id
+
+
+async def _write_entries(release_id: int, rows: list[dict]) -> None:
+    await ReleaseEntry.insert(
+        *(
+            ReleaseEntry(
+                release=release_id,
+                indicator=row["indicator_id"],
+                revision=row["revision_id"],
+                theme=row["theme_id"],
+                position=row["position"],
+            )
+            for row in rows
+        )
+    )

@@ -61,6 +61,10 @@ _SUMMARY_COLUMNS = (
 )
 
 
+def _text(row: dict) -> IndicatorText:
+    return IndicatorText(**{name: row[name] for name in TEXT_FIELDS})
+
+
 async def get_framework(slug: str) -> FrameworkInfo:
     row = await Framework.select().where(Framework.slug == slug).output(load_json=True).first()
     if row is None:
@@ -190,7 +194,7 @@ def group_into_themes(rows: list[dict]) -> tuple[ReleasedTheme, ...]:
             ReleasedIndicator(
                 code=row["code"],
                 revision=row["revision"],
-                text=IndicatorText(**{name: row[name] for name in TEXT_FIELDS}),
+                text=_text(row),
                 revised_at=row["revised_at"],
             )
         )
@@ -223,7 +227,7 @@ async def indicator_history(framework: FrameworkInfo, code: str) -> list[Revisio
     return [
         RevisionHistoryItem(
             number=row["number"],
-            text=IndicatorText(**{name: row[name] for name in TEXT_FIELDS}),
+            text=_text(row),
             created_at=row["created_at"],
             proposal_id=row["proposal_id"],
             first_release=first_release.get(row["id"]),
@@ -234,3 +238,44 @@ async def indicator_history(framework: FrameworkInfo, code: str) -> list[Revisio
 
 async def list_themes(framework: FrameworkInfo) -> list[dict]:
     return await Theme.select().where(Theme.framework == framework.id).order_by(Theme.position)
+
+
+async def all_theme_codes() -> list[str]:
+    """The codes of the themes of every framework, sorted."""
+    return sorted({row["code"] for row in await Theme.select(Theme.code)})
+
+
+async def texts_in_release(release_id: int, codes: list[str]) -> dict[str, tuple[int, int, IndicatorText]]:
+    """code -> (revision number, theme id, text) of the given indicators in one release."""
+    if not codes:
+        return {}
+    entry = ReleaseEntry
+    rows = await entry.select(
+        entry.indicator.code.as_alias("code"),
+        entry.revision.number.as_alias("number"),
+        entry.theme.as_alias("theme_id"),
+        *(getattr(entry.revision, name).as_alias(name) for name in TEXT_FIELDS),
+    ).where((entry.release == release_id) & entry.indicator.code.is_in(codes))
+    return {row["code"]: (row["number"], row["theme_id"], _text(row)) for row in rows}
+
+
+async def current_revisions(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """(framework id, indicator code) -> revision number in the framework's current release,
+    for those of `pairs` still in it. Two queries."""
+    if not pairs:
+        return {}
+    releases = (
+        await ReleaseRow.select(ReleaseRow.id, ReleaseRow.framework)
+        .where(ReleaseRow.framework.is_in(sorted({framework for framework, _ in pairs})))
+        .order_by(ReleaseRow.major, ReleaseRow.minor, ReleaseRow.patch)
+    )
+    latest = {row["framework"]: row["id"] for row in releases}  # the last one wins: the newest
+    framework_of = {release: framework for framework, release in latest.items()}
+    entry = ReleaseEntry
+    rows = await entry.select(
+        entry.release, entry.indicator.code.as_alias("code"), entry.revision.number.as_alias("number")
+    ).where(
+        entry.release.is_in(list(framework_of)) & entry.indicator.code.is_in(sorted({c for _, c in pairs}))
+    )
+    found = {(framework_of[row["release"]], row["code"]): row["number"] for row in rows}
+    return {pair: number for pair, number in found.items() if pair in pairs}

@@ -15,6 +15,8 @@ from piccolo.columns import Column
 from proposals.audit import record
 from proposals.roles import Actor, Role
 from proposals.tables import ApiToken, Session
+from proposals.topics import account_topic
+from web.changes import announce
 
 SESSION_LIFETIME = timedelta(days=14)
 
@@ -36,13 +38,17 @@ async def start_session(account_id: int) -> str:
 
 
 async def end_session(secret: str) -> None:
-    await Session.delete().where(Session.token_hash == _digest(secret))
+    async with Session._meta.db.transaction():
+        ended = await Session.delete().where(Session.token_hash == _digest(secret)).returning(Session.account)
+        if ended:
+            await announce(account_topic(ended[0]["account"]))
 
 
 async def end_all_access(account_id: int) -> None:
     """Every browser signed in as the account, and every API token of it, stop working."""
     await Session.delete().where(Session.account == account_id)
     await ApiToken.delete().where(ApiToken.account == account_id)
+    await announce(account_topic(account_id))
 
 
 async def _actor(table: type[Session] | type[ApiToken], secret: str, *extra: Column) -> dict | None:

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from piccolo.engine import engine_finder
-
 from proposals.tables import AuditEntry
+from web.database import lock_key
 
 GENESIS = "0" * 64
-# Any constant: PostgreSQL serialises writers of the chain on it (SQLite's write lock does already).
-AUDIT_LOCK = 7_411_002
+# The advisory lock's namespace on PostgreSQL: writers of the chain one at a time (SQLite's write
+# lock serialises them already).
+AUDIT_LOCK = 2
 
 
 def entry_hash(
@@ -44,9 +44,7 @@ def entry_hash(
 async def record(
     actor: int | None, action: str, target_type: str, target_id: int, detail: dict | None = None
 ) -> None:
-    engine = engine_finder()
-    if engine.engine_type == "postgres":
-        await AuditEntry.raw("SELECT pg_advisory_xact_lock({})", AUDIT_LOCK)
+    await lock_key(AUDIT_LOCK, 0)
     last = await AuditEntry.select(AuditEntry.entry_hash).order_by(AuditEntry.id, ascending=False).first()
     prev_hash = last["entry_hash"] if last else GENESIS
     at = datetime.now(UTC).replace(microsecond=0)

@@ -18,6 +18,8 @@ from proposals.services import (
     signed_in,
 )
 from proposals.tables import AuditEntry, Comment, Proposal, ProposalRevision
+from proposals.topics import proposal_topic
+from web.changes import announce
 from web.database import lock_row
 from web.failures import Conflict, NotFound
 from web.markdown import render_markdown_off_loop
@@ -103,6 +105,7 @@ async def add_comment(
         await record(
             actor.id, "comment.added", "proposal", proposal_id, {"comment": comment.id, "reply_to": reply_to}
         )
+        await announce(proposal_topic(proposal_id))
     return _find(await list_comments(proposal_id, include_hidden_bodies=True), comment.id)
 
 
@@ -127,6 +130,7 @@ async def hide_comment(actor: Actor | None, comment_id: int, reason: str) -> Com
         await record(
             actor.id, "comment.hidden", "proposal", row["proposal"], {"comment": comment_id, "reason": reason}
         )
+        await announce(proposal_topic(row["proposal"]))
     return _find(await list_comments(row["proposal"], include_hidden_bodies=True), comment_id)
 
 

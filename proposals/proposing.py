@@ -21,6 +21,8 @@ from proposals.services import (
     signed_in,
 )
 from proposals.tables import Ballot, Proposal, ProposalRevision
+from proposals.topics import PROPOSALS, proposal_topic
+from web.changes import announce
 from web.database import lock_row
 from web.failures import Conflict, Forbidden, InvalidInput
 from web.markdown import render_markdown_off_loop
@@ -103,6 +105,7 @@ async def create_proposal(
                 "title": title,
             },
         )
+        await announce(PROPOSALS)
     return await get_proposal(proposal.id)
 
 
@@ -195,6 +198,7 @@ async def revise_proposal(
         if "base_release" in changed:
             detail["base_version"] = change.base.version
         await record(actor.id, "proposal.revised", "proposal", proposal_id, detail)
+        await announce(PROPOSALS, proposal_topic(proposal_id))
     return await get_proposal(proposal_id)
 
 
@@ -237,4 +241,5 @@ async def withdraw_proposal(actor: Actor | None, proposal_id: int) -> ProposalVi
             Proposal.id == proposal_id
         )
         await record(actor.id, "proposal.withdrawn", "proposal", proposal_id, {"from": row["status"]})
+        await announce(PROPOSALS, proposal_topic(proposal_id))
     return await get_proposal(proposal_id)

@@ -9,15 +9,14 @@ from datetime import datetime
 
 from indicators.compare import FieldChange
 from indicators.content import IndicatorText
+from indicators.queries import current_revisions, texts_in_release
 from proposals.services import (
     OPEN_STATUSES,
     STATUSES,
-    current_revisions,
     is_stale,
     positive_id,
     proposal_diff,
     proposed_text,
-    texts_in_release,
 )
 from proposals.tables import Proposal
 from web.failures import InvalidInput, NotFound

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from indicators.compare import FieldChange
 from indicators.content import IndicatorText
-from indicators.queries import FrameworkInfo, ReleaseSummary, find_release, get_framework, list_themes
+from indicators.queries import (
+    FrameworkInfo,
+    ReleaseSummary,
+    find_release,
+    get_framework,
+    list_themes,
+    texts_in_release,
+)
 from proposals.services import (
     KINDS,
     REQUIRED_FOR_ADD,
@@ -15,7 +22,6 @@ from proposals.services import (
     normalise_content,
     proposal_diff,
     proposed_text,
-    texts_in_release,
 )
 from web.failures import InvalidInput, NotFound
 from web.messages import Term

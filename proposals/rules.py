@@ -12,6 +12,8 @@ from proposals.audit import record
 from proposals.roles import Actor, Role
 from proposals.services import signed_in
 from proposals.tables import DecisionRule
+from proposals.topics import RULES
+from web.changes import announce
 from web.failures import InvalidInput
 from web.messages import Term
 
@@ -156,5 +158,6 @@ async def set_rule(actor: Actor | None, framework_slug: str, **fields: object) -
             values=[(columns[name], value) for name, value in values.items()],
         )
         await record(actor.id, "rule.updated", "framework", framework.id, values)
+        await announce(RULES)
         rule = await get_rule(framework.id)
     return rule

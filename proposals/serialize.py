@@ -22,7 +22,7 @@ def author_json(author: AuthorRef) -> dict[str, Any]:
     return asdict(author)
 
 
-def _release(slug: str, version: str | None, base: str) -> dict[str, str] | None:
+def release_ref(slug: str, version: str | None, base: str) -> dict[str, str] | None:
     if version is None:
         return None
     return {"version": version, "html_url": base + urls.release_path(slug, version)}
@@ -45,7 +45,7 @@ def summary_json(item: ProposalSummary, base: str) -> dict[str, Any]:
         "updated_at": _moment(item.updated_at),
         "closes_at": _moment(item.closes_at),
         "decided_at": _moment(item.decided_at),
-        "release": _release(item.framework, item.release_version, base),
+        "release": release_ref(item.framework, item.release_version, base),
         "stale": item.stale,
         "html_url": base + urls.proposal_path(item.id),
     }
@@ -96,7 +96,7 @@ def proposal_json(view: ProposalView, base: str, vote: VoteStatus | None = None)
         "decided_at": _moment(view.decided_at),
         "vote": vote_json(vote) if vote is not None else None,
         "tally": view.tally,
-        "release": _release(view.framework, view.release_version, base),
+        "release": release_ref(view.framework, view.release_version, base),
         "diff": [
             {
                 "field": change.name,

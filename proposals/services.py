@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 
 from indicators.compare import FieldChange
 from indicators.content import EVIDENCE_LEVELS, TEXT_FIELDS, IndicatorText
-from indicators.tables import Release as ReleaseRow
-from indicators.tables import ReleaseEntry
 from indicators.worddiff import word_diff
 from proposals.roles import Actor
 from proposals.tables import Proposal
@@ -217,46 +215,6 @@ def proposal_diff(kind: str, base: IndicatorText | None, proposed: IndicatorText
             continue
         changes.append(FieldChange(name, old, new, word_diff(old, new)))
     return changes
-
-
-def text_from_row(row: dict) -> IndicatorText:
-    return IndicatorText(**{name: row[name] for name in TEXT_FIELDS})
-
-
-async def texts_in_release(release_id: int, codes: list[str]) -> dict[str, tuple[int, int, IndicatorText]]:
-    """code -> (revision number, theme id, text) of the given indicators in one release."""
-    if not codes:
-        return {}
-    entry = ReleaseEntry
-    rows = await entry.select(
-        entry.indicator.code.as_alias("code"),
-        entry.revision.number.as_alias("number"),
-        entry.theme.as_alias("theme_id"),
-        *(getattr(entry.revision, name).as_alias(name) for name in TEXT_FIELDS),
-    ).where((entry.release == release_id) & entry.indicator.code.is_in(codes))
-    return {row["code"]: (row["number"], row["theme_id"], text_from_row(row)) for row in rows}
-
-
-async def current_revisions(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
-    """(framework id, indicator code) -> revision number in the framework's current release,
-    for those of `pairs` still in it. Two queries."""
-    if not pairs:
-        return {}
-    releases = (
-        await ReleaseRow.select(ReleaseRow.id, ReleaseRow.framework)
-        .where(ReleaseRow.framework.is_in(sorted({framework for framework, _ in pairs})))
-        .order_by(ReleaseRow.major, ReleaseRow.minor, ReleaseRow.patch)
-    )
-    latest = {row["framework"]: row["id"] for row in releases}  # the last one wins: the newest
-    framework_of = {release: framework for framework, release in latest.items()}
-    entry = ReleaseEntry
-    rows = await entry.select(
-        entry.release, entry.indicator.code.as_alias("code"), entry.revision.number.as_alias("number")
-    ).where(
-        entry.release.is_in(list(framework_of)) & entry.indicator.code.is_in(sorted({c for _, c in pairs}))
-    )
-    found = {(framework_of[row["release"]], row["code"]): row["number"] for row in rows}
-    return {pair: number for pair, number in found.items() if pair in pairs}
 
 
 def is_stale(row: dict, current: dict[tuple[int, str], int]) -> bool:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
 from indicators.publication import Change, ChangeKind, publish_release
-from indicators.queries import ReleaseSummary
-from indicators.tables import Indicator
+from indicators.queries import ReleaseSummary, texts_in_release
 from indicators.versions import Bump
 from proposals.audit import record
 from proposals.reading import ProposalView, get_proposal
@@ -20,17 +18,17 @@ from proposals.rules import Tally, decide_outcome, get_rule, quorum_needed, quor
 from proposals.services import (
     STATUS_NAMES,
     clean_text,
-    current_revisions,
     moment,
     positive_id,
     proposal_row,
     proposed_text,
     signed_in,
-    texts_in_release,
 )
 from proposals.tables import Ballot, Proposal
+from proposals.topics import PROPOSALS, proposal_topic
 from proposals.working_groups import group_for_theme
-from web.database import is_postgres, lock_row
+from web.changes import announce
+from web.database import lock_row
 from web.failures import Conflict, Forbidden, InvalidInput
 from web.messages import Term
 
@@ -65,6 +63,7 @@ class VoteStatus:
 @dataclass(frozen=True)
 class Decision:
     proposal_id: int
+    framework: str  # its slug
     status: str  # accepted | rejected
     tally: dict  # {for, against, abstain, group_size, quorum_reached}
     release_version: str | None
@@ -115,6 +114,7 @@ async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None 
         ).where(Proposal.id == proposal_id)
         detail = {"closes_at": closes_at.isoformat(), "working_group": group[0], "group_size": len(group[1])}
         await record(actor.id, "vote.opened", "proposal", proposal_id, detail)
+        await announce(PROPOSALS, proposal_topic(proposal_id))
     return await get_proposal(proposal_id)
 
 
@@ -155,6 +155,7 @@ async def cast_vote(
         )
         # The choice stays out of the log: tallies are hidden until the decision.
         await record(actor.id, "vote.cast", "proposal", proposal_id, {})
+        await announce(proposal_topic(proposal_id))
     return BallotView(proposal_id, actor.id, choice, reason, now)
 
 
@@ -208,7 +209,7 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
 
     actor None: automatic, only once the vote has closed. Otherwise a steward, at any time. The group's
     size is taken at decision time and only its current members' ballots count. An accepted proposal
-    whose indicator changed since its base raises Conflict and changes nothing.
+    whose indicator changed since its base raises Conflict (StaleChange) and changes nothing.
     """
     if actor is not None:
         actor.require(Role.steward, Term("close a vote"))
@@ -216,86 +217,79 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
     now = moment(now)
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
-        row = await proposal_row(proposal_id)
-        if row["status"] != "voting":
-            raise Conflict(
-                "Proposal %(number)s is %(status)s: only a proposal being voted on is decided.",
-                number=str(proposal_id),
-                status=STATUS_NAMES[row["status"]],
-            )
-        if actor is None and now < row["closes_at"]:
-            closes_at = row["closes_at"].astimezone(UTC)
-            raise Conflict(
-                "The vote on proposal %(number)s closes at %(date)s UTC: "
-                "only a steward may close it earlier.",
-                number=str(proposal_id),
-                date=f"{closes_at:%Y-%m-%d %H:%M}",
-            )
-        rule = await get_rule(row["framework"])
-        group = await group_for_theme(row["theme"])
-        members = group[1] if group else ()
-        tally = await _tally(proposal_id, members)
-        accepted = decide_outcome(row["kind"], tally, len(members), rule)
-        release = await _publish(row) if accepted else None
-        status = "accepted" if accepted else "rejected"
-        stored = {
-            "for": tally.for_,
-            "against": tally.against,
-            "abstain": tally.abstain,
-            "group_size": len(members),
-            "quorum_reached": quorum_reached(tally, len(members), rule),
-        }
+        row = await _row_to_decide(actor, proposal_id, now)
+        tally = await _count(row)
+        release = await _publish(row) if tally.pop("accepted") else None
+        status = "accepted" if release is not None else "rejected"
         await Proposal.update(
             {
                 Proposal.status: status,
                 Proposal.decided_at: now,
-                Proposal.tally: stored,
+                Proposal.tally: tally,
                 Proposal.release: release.id if release else None,
                 Proposal.updated_at: now,
             }
         ).where(Proposal.id == proposal_id)
         version = release.version if release else None
-        detail = {"status": status, "tally": stored, "release": version, "automatic": actor is None}
+        detail = {"status": status, "tally": tally, "release": version, "automatic": actor is None}
         await record(actor.id if actor else None, "proposal.decided", "proposal", proposal_id, detail)
-    return Decision(proposal_id, status, stored, version)
+        await announce(PROPOSALS, proposal_topic(proposal_id))
+    return Decision(proposal_id, row["framework_slug"], status, tally, version)
+
+
+async def _row_to_decide(actor: Actor | None, proposal_id: int, now: datetime) -> dict:
+    """The proposal, if it may be decided now (by `actor`, or automatically when it is None)."""
+    row = await proposal_row(proposal_id)
+    if row["status"] != "voting":
+        raise Conflict(
+            "Proposal %(number)s is %(status)s: only a proposal being voted on is decided.",
+            number=str(proposal_id),
+            status=STATUS_NAMES[row["status"]],
+        )
+    if actor is None and now < row["closes_at"]:
+        raise Conflict(
+            "The vote on proposal %(number)s closes at %(date)s UTC: only a steward may close it earlier.",
+            number=str(proposal_id),
+            date=f"{row['closes_at'].astimezone(UTC):%Y-%m-%d %H:%M}",
+        )
+    return row
+
+
+async def _count(row: dict) -> dict:
+    """The tally as stored with the decision ({for, against, abstain, group_size, quorum_reached}),
+    and whether the rule accepts the proposal (`accepted`, not stored)."""
+    rule = await get_rule(row["framework"])
+    group = await group_for_theme(row["theme"])
+    members = group[1] if group else ()
+    tally = await _tally(row["id"], members)
+    return {
+        "for": tally.for_,
+        "against": tally.against,
+        "abstain": tally.abstain,
+        "group_size": len(members),
+        "quorum_reached": quorum_reached(tally, len(members), rule),
+        "accepted": decide_outcome(row["kind"], tally, len(members), rule),
+    }
 
 
 async def _publish(row: dict) -> ReleaseSummary:
-    """The new release made of an accepted proposal, inside the decision's transaction."""
-    if is_postgres():
-        # The key publish_release locks on: no other release of the framework between check and publish.
-        await Proposal.raw("SELECT pg_advisory_xact_lock({})", row["framework"])
+    """The new release made of an accepted proposal, inside the decision's transaction. The
+    publication refuses it (StaleChange) if the indicator was revised since the proposal's base."""
     kind, code = row["kind"], row["indicator_code"]
     base_text = None
     if kind != "add":
-        current = await current_revisions({(row["framework"], code)})
-        if current.get((row["framework"], code)) != row["base_revision"]:
-            # An accepted amendment or retirement of an indicator changed since its base: not published.
-            raise Conflict(
-                "The indicator changed since this proposal was written: "
-                "its author must update it against the current text."
-            )
         base_text = (await texts_in_release(row["base_release"], [code]))[code][2]
-    text = proposed_text(kind, base_text, row["content"])
-    if kind == "add":
-        code = await _next_code(row["framework"], row["theme_code"])
-        change = Change(ChangeKind.add, code, text, theme=row["theme_code"])
-    else:
-        change = Change(ChangeKind(kind), code, text)
+    change = Change(
+        ChangeKind(kind),
+        code,  # None for an addition: the publication gives the new indicator its code
+        proposed_text(kind, base_text, row["content"]),
+        theme=row["theme_code"] if kind == "add" else None,
+        base_revision=row["base_revision"],
+    )
     bump = Bump(row["change_class"])  # retire: major; add, amend: minor; editorial amend: patch
     return await publish_release(
         row["framework_slug"], [change], bump, summary=row["title"], proposal_id=row["id"]
     )
-
-
-async def _next_code(framework_id: int, theme_code: str) -> str:
-    """<THEME>-<n>, n following the highest number ever used in the theme: codes are never reused."""
-    rows = await Indicator.select(Indicator.code).where(
-        (Indicator.framework == framework_id) & Indicator.code.like(f"{theme_code}-%")
-    )
-    pattern = re.compile(rf"{re.escape(theme_code)}-(\d+)")
-    numbers = [int(m.group(1)) for row in rows if (m := pattern.fullmatch(row["code"]))]
-    return f"{theme_code}-{max(numbers, default=0) + 1}"
 
 
 async def decide_due_proposals(now: datetime | None = None) -> int:

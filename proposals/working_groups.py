@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from indicators.queries import get_framework
-from indicators.tables import Framework, Theme
+from indicators.queries import get_framework, list_themes
 from proposals.audit import record
 from proposals.roles import Actor, Role
 from proposals.services import clean_text, positive_id, signed_in
 from proposals.tables import Account, WorkingGroup, WorkingGroupMember, WorkingGroupTheme
-from web.database import lock_row
+from proposals.topics import GROUPS, account_topic
+from web.changes import announce
+from web.database import lock_key, lock_row
 from web.failures import Conflict, InvalidInput, NotFound
 from web.messages import Term
 
@@ -26,6 +27,8 @@ class WorkingGroupInfo:
 
 
 MAX_THEMES = 100
+# The advisory lock's namespace on PostgreSQL (with the framework's id): one group change at a time.
+GROUPS_LOCK = 3
 
 
 async def create_working_group(
@@ -49,12 +52,8 @@ async def create_working_group(
         )
     framework = await get_framework(framework_slug)
     async with WorkingGroup._meta.db.transaction():
-        await lock_row(Framework, framework.id)  # serialises group changes of one framework
-        themes = (
-            await Theme.select(Theme.id, Theme.code)
-            .where((Theme.framework == framework.id) & Theme.code.is_in(codes))
-            .order_by(Theme.position)
-        )
+        await lock_key(GROUPS_LOCK, framework.id)  # serialises group changes of one framework
+        themes = [theme for theme in await list_themes(framework) if theme["code"] in codes]
         missing = [code for code in codes if code not in {t["code"] for t in themes}]
         if missing:
             shown = ", ".join(repr(c if len(c) <= 40 else c[:40] + "…") for c in missing[:5])
@@ -90,6 +89,7 @@ async def create_working_group(
         )
         detail = {"name": name, "framework": framework.slug, "themes": [t["code"] for t in themes]}
         await record(actor.id, "working_group.created", "working_group", group.id, detail)
+        await announce(GROUPS)
     return WorkingGroupInfo(group.id, framework.slug, name, tuple(t["code"] for t in themes), ())
 
 
@@ -138,6 +138,7 @@ async def add_member(actor: Actor | None, group_id: int, account_id: int) -> Wor
                 group_id,
                 {"account": account_id, "role": role},
             )
+            await announce(GROUPS, account_topic(account_id))
     return await get_working_group(group_id)
 
 
@@ -164,6 +165,7 @@ async def remove_member(actor: Actor | None, group_id: int, account_id: int) -> 
                 group_id,
                 {"account": account_id, "role": role},
             )
+            await announce(GROUPS, account_topic(account_id))
     return await get_working_group(group_id)
 
 

@@ -1,4 +1,4 @@
-"""The application factory."""
+"""The application factory: the domains' routes, the caches and the background tasks, wired."""
 
 from __future__ import annotations
 
@@ -24,25 +24,46 @@ from proposals.routes.pages import PROPOSAL_PAGES
 from server import use_piccolo_conf
 from server.decisions import DecisionLoop
 from server.settings import Settings
+from web.cache import Cache, Generations
+from web.changes import ChangeListener, attach
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
-from web.published_cache import PublishedCache, forget_after_writes, published_cache_middleware
 from web.requests import MAX_BODY_BYTES
-from web.responses import BodyCache
+from web.response_cache import response_cache_middleware
 from web.security import add_security_headers
-from web.short_cache import ShortCache
 from web.site import healthz, switch_language
 from web.templating import Templates
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+MIB = 1024 * 1024
+# What each worker's caches may hold at most (README, "Why pages are fast"): rendered answers, data
+# read for pages (debates, lists, sessions), and the content of releases.
+RESPONSES_MAX = (4096, 64 * MIB)
+READS_MAX = (8192, 32 * MIB)
+RELEASES_MAX = (256, 64 * MIB)
+
+
+def caches(settings: Settings, generations: Generations) -> dict[str, object]:
+    def cache(limits: tuple[int, int]) -> Cache:
+        entries, size = limits
+        return Cache(generations, max_entries=entries, max_bytes=size, ttl=settings.latest_ttl_seconds)
+
+    return {
+        "generations": generations,
+        "responses": cache(RESPONSES_MAX),
+        "reads": cache(READS_MAX),
+        "releases": ReleaseCache(cache(RELEASES_MAX)),
+    }
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     use_piccolo_conf()
     settings = settings or Settings.from_env()
     engine = engine_finder()
-    published = PublishedCache(settings.latest_ttl_seconds)
-    short = ShortCache(settings.latest_ttl_seconds)
+    generations = Generations()
+    attach(generations)  # this process's own writes reach its caches as soon as they commit
+    listener = ChangeListener(generations, settings.database_url)  # and every other worker's writes
+    decisions = DecisionLoop(settings.decision_interval_seconds)
 
     async def open_database() -> None:
         # The pool belongs to the event loop that serves requests (one per worker).
@@ -56,16 +77,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     state = State(
         {
             "settings": settings,
-            "releases": ReleaseCache(settings.latest_ttl_seconds),
-            "bodies": BodyCache(),
-            "published": published,
-            "short": short,
+            **caches(settings, generations),
             # Every page's menu leads to the releases of the framework the home page shows.
             "templates": Templates({"urls": urls, "default_framework": settings.default_framework}),
         }
     )
-    decisions = DecisionLoop(state, settings.decision_interval_seconds)
-
     app = Litestar(
         route_handlers=[
             # Pages are for people: they stay out of the API's OpenAPI schema.
@@ -77,12 +93,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Router(path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API, *PROPOSAL_API]),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        on_startup=[open_database, decisions.start],
-        on_shutdown=[decisions.stop, close_database],
+        on_startup=[open_database, listener.start, decisions.start],
+        on_shutdown=[decisions.stop, listener.stop, close_database],
         state=state,
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,  # 413 beyond it (web/errors.py says the limit)
-        middleware=[published_cache_middleware(published), authentication_middleware],
+        # Who is asking first: the response cache answers each viewer as the handlers would.
+        middleware=[authentication_middleware, response_cache_middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="rv_csrf",
@@ -92,14 +109,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # The API takes no cookie; health checks and static files need no token either.
             exclude=["/api/", "/healthz", "/static/"],
         ),
-        before_send=[add_security_headers, forget_after_writes(published, short)],
+        before_send=[add_security_headers],
         # Only the schema itself: the documentation UIs load scripts from CDNs, which the CSP forbids.
         openapi_config=OpenAPIConfig(
             title="Référentiel vivant API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
-        logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace=set(range(400, 500))
-        ),
+        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace=set(range(400, 500))),
     )
     app.asgi_handler = answer_head_as_get(app.asgi_handler)
     return app

@@ -12,7 +12,7 @@ from datetime import UTC
 from pathlib import Path
 
 from indicators.downloads import DOWNLOADS
-from indicators.release_cache import ReleaseCache
+from indicators.queries import find_release, get_framework, load_release
 from indicators.verification import check_release_hashes
 from proposals.accounts import register_account
 from proposals.audit import check_chain
@@ -144,7 +144,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run() -> str:
         await migrate(settings)
-        framework, release, _current = await ReleaseCache(latest_ttl=0).release(args.slug, args.release)
+        framework = await get_framework(args.slug)
+        release = await load_release(framework, await find_release(framework, args.release))
         _media_type, make = DOWNLOADS[args.format]
         return make(framework, release, "")
 

@@ -6,33 +6,29 @@ import asyncio
 import contextlib
 import logging
 
-from litestar.datastructures import State
-
 from proposals.voting import decide_due_proposals
-from web.freshness import release_published
 
 logger = logging.getLogger("referentiel.decisions")
 
 
-async def decide_when_due(state: State, interval: float) -> None:
-    """Runs until cancelled. Deciding twice is harmless: the use case re-reads the status under lock."""
+async def decide_when_due(interval: float) -> None:
+    """Runs until cancelled. Deciding twice is harmless: the use case re-reads the status under lock.
+    What a decision changes is announced by the use cases themselves (web/changes.py)."""
     while True:
         await asyncio.sleep(interval)
         try:
-            if await decide_due_proposals():
-                release_published(state, None)
+            await decide_due_proposals()
         except Exception:  # keep deciding later: one failure must not stop the loop
             logger.exception("automatic decisions failed")
 
 
 class DecisionLoop:
-    def __init__(self, state: State, interval: float) -> None:
-        self.state = state
+    def __init__(self, interval: float) -> None:
         self.interval = interval
         self.task: asyncio.Task | None = None
 
     async def start(self) -> None:
-        self.task = asyncio.create_task(decide_when_due(self.state, self.interval))
+        self.task = asyncio.create_task(decide_when_due(self.interval))
 
     async def stop(self) -> None:
         if self.task is not None:

@@ -24,7 +24,7 @@ class Settings:
     secret_key: str
     # How long a worker trusts its idea of the current release before asking the
     # database again: releases published by another worker show up within it.
-    latest_ttl_seconds: float = 1.0
+    latest_ttl_seconds: float = 30.0
     # The framework shown on the home page.
     default_framework: str = "qualite-mentorat"
     # Session and CSRF cookies are sent over HTTPS only (browsers also accept them from
@@ -49,7 +49,7 @@ class Settings:
         return cls(
             database_url=url,
             secret_key=secret,
-            latest_ttl_seconds=_number(env, "REFERENTIEL_LATEST_TTL", 1.0),
+            latest_ttl_seconds=_number(env, "REFERENTIEL_LATEST_TTL", 30.0),
             default_framework=env.get("REFERENTIEL_DEFAULT_FRAMEWORK", "qualite-mentorat"),
             secure_cookies=env.get("REFERENTIEL_SECURE_COOKIES", "1") != "0",
             decision_interval_seconds=_number(env, "REFERENTIEL_DECISION_INTERVAL", 30.0),

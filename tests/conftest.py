@@ -15,7 +15,6 @@ _TMP = Path(tempfile.mkdtemp(prefix="referentiel-tests-"))
 DATABASE_URL = os.environ.get("REFERENTIEL_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 os.environ["REFERENTIEL_DATABASE_URL"] = DATABASE_URL
 os.environ["REFERENTIEL_SECRET_KEY"] = "test-secret-key-not-for-production"
-os.environ["REFERENTIEL_LATEST_TTL"] = "0"
 os.environ["REFERENTIEL_PASSWORD_HASHING"] = "fast"
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
 

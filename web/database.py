@@ -135,8 +135,9 @@ async def lock_row(table: type[Table], row_id: int) -> None:
         await table.select(key).where(key == row_id).lock_rows()  # SELECT ... FOR UPDATE
 
 
-async def lock_key(key: int) -> None:
-    """On PostgreSQL, serialise the transactions that take the same key until they end (an advisory
-    lock); SQLite's IMMEDIATE transactions are serialised already."""
+async def lock_key(namespace: int, key: int) -> None:
+    """On PostgreSQL, serialise the transactions that take the same (namespace, key) until they end
+    (an advisory lock); SQLite's IMMEDIATE transactions are serialised already. Each namespace is a
+    constant of the module that locks on it."""
     if is_postgres():
-        await engine().run_querystring(QueryString("SELECT pg_advisory_xact_lock({})", key))
+        await engine().run_querystring(QueryString("SELECT pg_advisory_xact_lock({}, {})", namespace, key))

@@ -1,40 +1,33 @@
-"""Pages made for one request (forms, personal and moderation pages), and shared ones."""
+"""Pages: made for one request (forms, personal and moderation pages), or shared by many viewers.
+
+A page that every viewer with the same rights sees alike is rendered once for all of them and kept
+in a cache until what it is made from (`topics`) changes. Each viewer's CSRF token goes into the
+form fields that ask for it only: the page is rendered with a slot in their place (a random string
+the server never sends, so no user text can hold it) and kept split at the slots.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import secrets
+from collections.abc import Hashable, Iterable
+from functools import cache
 
 from litestar import Request, Response
 
 from web.requests import csrf_token, language_of, viewer_of
-from web.responses import HTML, REVALIDATE, Body, respond
+from web.responses import HTML, Body, shared_response, started_at
 from web.templating import Templates
+
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def templates_of(request: Request) -> Templates:
     return request.app.state.templates
 
 
-def page(
-    request: Request, template: str, status_code: int = 200, shared: bool = False, **context: object
-) -> Response:
-    """A page for this request. `shared`: what a signed-out visitor sees is the same for all of
-    them, so it is kept for the next ones like a published page (for latest_ttl seconds)."""
+def page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
+    """A page made for this request."""
     actor = request.scope.get("user")
-    if shared and actor is None and status_code == 200:
-        viewer = viewer_of(request)
-        html = templates_of(request).render(
-            template,
-            viewer.language,
-            actor=None,
-            signed_in=False,
-            # Not a password: a page shared by signed-out visitors carries no CSRF token.
-            csrf_token="",  # nosec B106
-            request_path=request.scope["path"],
-            **context,
-        )
-        headers = {"Vary": "Accept-Language, Cookie", "Content-Language": viewer.language}
-        return respond(request, Body.of(html, HTML), REVALIDATE, headers, viewer.variant)
     html = templates_of(request).render(
         template,
         language_of(request),
@@ -44,34 +37,59 @@ def page(
         request_path=request.scope["path"],
         **context,
     )
-    return Response(
-        html, status_code=status_code, media_type="text/html", headers={"Cache-Control": "no-store"}
-    )
+    return Response(html, status_code=status_code, media_type=HTML, headers=NO_STORE)
 
 
-# Stands for the viewer's CSRF token in a page rendered once for many viewers.
-CSRF_PLACEHOLDER = "@@csrf-token@@"
+async def shared_page(request: Request, template: str, topics: Iterable[str], **context: object) -> Response:
+    """A page that every signed-out visitor sees alike (at an address without a query): made once
+    for all of them and kept until one of `topics`, what it is made from, changes."""
+    if request.scope.get("user") is not None or request.scope["query_string"]:
+        return page(request, template, **context)
+    language = language_of(request)
+
+    async def produce() -> Body:
+        html = templates_of(request).render(
+            template,
+            language,
+            actor=None,
+            signed_in=False,
+            # Not a password: a page shared by signed-out visitors carries no CSRF token.
+            csrf_token="",  # nosec B106
+            request_path=request.scope["path"],
+            **context,
+        )
+        return Body.of(html, HTML)
+
+    return await shared_response(request, produce, topics=topics, per_viewer=True)
 
 
-async def page_for_many(request: Request, key: Hashable, template: str, **context: object) -> Response:
+@cache
+def _csrf_slot() -> str:
+    return f"csrf-slot-{secrets.token_hex(16)}"
+
+
+async def page_for_many(
+    request: Request, key: Hashable, template: str, topics: Iterable[str], **context: object
+) -> Response:
     """A signed-in page that every viewer with the same rights sees alike (`key` names them):
-    rendered once for all of them (short cache), each getting their own CSRF token."""
+    rendered once for all of them, each getting their own CSRF token."""
     viewer = viewer_of(request)
+    slot = _csrf_slot()
 
-    async def produce() -> str:
-        return templates_of(request).render(
+    async def produce() -> tuple[str, ...]:
+        html = templates_of(request).render(
             template,
             viewer.language,
             actor=None,  # nothing personal in such a page: the key says what differs
             signed_in=viewer.signed_in,
-            csrf_token=CSRF_PLACEHOLDER,
+            csrf_token=slot,
             request_path=request.scope["path"],
             **context,
         )
+        return tuple(html.split(f'value="{slot}"'))
 
-    html = await request.app.state.short.get(("page", template, key, viewer), produce)
-    return Response(
-        html.replace(CSRF_PLACEHOLDER, csrf_token(request)),
-        media_type="text/html",
-        headers={"Cache-Control": "no-store"},
+    parts = await request.app.state.reads.get(
+        ("page", template, key, viewer), produce, topics=topics, since=started_at(request)
     )
+    html = f'value="{csrf_token(request)}"'.join(parts)
+    return Response(html, media_type=HTML, headers=NO_STORE)

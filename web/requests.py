@@ -34,8 +34,8 @@ class Viewer(NamedTuple):
 def read_scope(scope: Scope) -> tuple[str, str | None]:
     """The negotiated language, and the session cookie if any, from the raw headers.
 
-    The one reading of these headers, shared by handlers and the published-page cache so that
-    both always agree on which copy of a page a visitor gets.
+    The one reading of these headers, shared by handlers and the response cache so that both
+    always agree on which copy of a page a visitor gets.
     """
     language_cookie = accept = session = None
     for name, value in scope["headers"]:
@@ -60,8 +60,14 @@ def said(request: Request, message: Message) -> str:
     return translated(message, language_of(request))
 
 
+def viewer_in(scope: Scope) -> Viewer:
+    """The viewer as every cached answer knows it: signed in means a valid session or token (the
+    authentication middleware has put its account in scope["user"]), not merely a cookie."""
+    return Viewer(read_scope(scope)[0], scope.get("user") is not None)
+
+
 def viewer_of(request: Request) -> Viewer:
-    return Viewer(language_of(request), request.scope.get("user") is not None)
+    return viewer_in(request.scope)
 
 
 _HOST = re.compile(

@@ -1,24 +1,28 @@
-"""Rendered-once bodies and conditional responses.
+"""Answers made once for many requests, served as bytes with an ETag answering If-None-Match.
 
-Published releases never change, so what is made of them (pages, JSON, exports) is
-rendered once per worker and served as bytes, with an ETag answering If-None-Match.
+A page or file of published content is the same for every request of its address and viewer
+(language, signed in or not): it is made once per worker and kept in the response cache, from which
+the middleware of web/response_cache.py answers the next requests before any handler runs. What it
+is made from (`topics`) decides when a write makes it stale; a numbered release never changes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from litestar import Request, Response
+from litestar.types import Scope
 
-from web.published_cache import ANY_VIEWER
+from web.requests import viewer_in
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 HTML = "text/html"  # Litestar adds "; charset=utf-8" to every text/* type
 JSON = "application/json"
+ANY_VIEWER = "*"  # an answer that is the same for every viewer (files, JSON)
+PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}
 
 
 @dataclass(frozen=True)
@@ -33,23 +37,29 @@ class Body:
         return cls(data, media_type, f'"{etag or hashlib.sha256(data).hexdigest()[:32]}"')
 
 
-class BodyCache:
-    """A bounded cache of rendered bodies (least recently used go first)."""
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A whole answer as the response cache keeps it: its headers as sent, and its body."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
-        self.max_entries = max_entries
-        self._bodies: OrderedDict[Hashable, Body] = OrderedDict()
+    headers: dict[str, str]
+    raw_headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    media_type: str
+    etag: str
 
-    async def get(self, key: Hashable, produce: Callable[[], Awaitable[Body]]) -> Body:
-        body = self._bodies.get(key)
-        if body is not None:
-            self._bodies.move_to_end(key)
-            return body
-        body = await produce()
-        self._bodies[key] = body
-        if len(self._bodies) > self.max_entries:
-            self._bodies.popitem(last=False)
-        return body
+    @classmethod
+    def of(cls, body: Body, headers: dict[str, str]) -> Stored:
+        everything = {
+            **headers,
+            "Content-Type": content_type(body.media_type),
+            "Content-Length": str(len(body.content)),
+        }
+        raw = tuple((name.lower().encode(), value.encode()) for name, value in everything.items())
+        return cls(headers, raw, body.content, body.media_type, body.etag)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(name) + len(value) + 64 for name, value in self.raw_headers)
 
 
 def content_type(media_type: str) -> str:
@@ -57,34 +67,59 @@ def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def not_modified(if_none_match: str | None, etag: str) -> bool:
     if not if_none_match:
         return False
     candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return etag in candidates or "*" in candidates
 
 
-def respond(
+def response_key(scope: Scope, variant: str) -> tuple[str, str]:
+    return (scope["path"], variant)
+
+
+def started_at(request: Request) -> int:
+    """The generation at which the request began (set by the response-cache middleware): what it
+    stores was read after it, and is stale if a write came since."""
+    return request.scope["generation"]
+
+
+async def shared_response(
     request: Request,
-    body: Body,
-    cache_control: str,
+    produce: Callable[[], Awaitable[Body]],
+    *,
+    topics: Iterable[str] = (),
+    cache_control: str = REVALIDATE,
     headers: dict[str, str] | None = None,
-    variant: str = ANY_VIEWER,
+    per_viewer: bool = False,
 ) -> Response[bytes]:
-    """A response for published content; also kept for the middleware to answer next time."""
-    all_headers = {"ETag": body.etag, "Cache-Control": cache_control, **(headers or {})}
-    request.app.state.published.store(
-        request.scope,
-        variant,
-        body.content,
-        body.etag,
-        {
-            "Content-Type": content_type(body.media_type),
-            "Content-Length": str(len(body.content)),
-            **all_headers,
-        },
-        immutable=cache_control == IMMUTABLE,
+    """The answer of this address (its query ignored: published content takes none), made by
+    `produce` once for every request of it (and, `per_viewer`, of the same language and signed-in
+    state). An immutable answer (IMMUTABLE) is kept for good; another until one of `topics`
+    changes."""
+    viewer = viewer_in(request.scope)
+    variant = viewer.variant if per_viewer else ANY_VIEWER
+    all_headers = {"Cache-Control": cache_control, **(headers or {})}
+    if per_viewer:
+        all_headers.update({**PAGE_HEADERS, "Content-Language": viewer.language})
+
+    async def make() -> Stored:
+        body = await produce()
+        return Stored.of(body, {"ETag": body.etag, **all_headers})
+
+    immutable = cache_control == IMMUTABLE
+    stored = await request.app.state.responses.get(
+        response_key(request.scope, variant),
+        make,
+        topics=() if immutable else topics,
+        ttl=None if immutable else request.app.state.responses.ttl,
+        size=lambda stored: stored.size,
+        since=started_at(request),
     )
-    if _matches(request.headers.get("if-none-match"), body.etag):
-        return Response(content=b"", status_code=304, headers=all_headers)
-    return Response(content=body.content, media_type=body.media_type, headers=all_headers)
+    return answer(request, stored)
+
+
+def answer(request: Request, stored: Stored) -> Response[bytes]:
+    if not_modified(request.headers.get("if-none-match"), stored.etag):
+        return Response(content=b"", status_code=304, headers=stored.headers)
+    return Response(content=stored.body, media_type=stored.media_type, headers=stored.headers)

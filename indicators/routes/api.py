@@ -18,8 +18,9 @@ from indicators.serialize import (
     release_summary_json,
     revision_json,
 )
+from indicators.topics import release_topic
 from web.requests import site_base
-from web.responses import IMMUTABLE, JSON, REVALIDATE, Body, respond
+from web.responses import IMMUTABLE, JSON, REVALIDATE, Body, shared_response
 
 
 @get("/frameworks", summary="Frameworks with their current version")
@@ -49,8 +50,8 @@ async def release(
         data = json.dumps(release_json(content, base), ensure_ascii=False, separators=(",", ":"))
         return Body.of(data, JSON, etag=content.content_hash)
 
-    body = await state.bodies.get(("api-release", base, slug, content.version), produce)
-    return respond(request, body, IMMUTABLE if version == content.version else REVALIDATE)
+    cache_control = IMMUTABLE if version == content.version else REVALIDATE
+    return await shared_response(request, produce, topics=(release_topic(slug),), cache_control=cache_control)
 
 
 @get("/frameworks/{slug:str}/compare/{spec:str}", summary="What changed between two releases")

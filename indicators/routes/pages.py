@@ -15,24 +15,23 @@ from indicators import urls
 from indicators.compare import compare_releases
 from indicators.downloads import DOWNLOADS, split_download
 from indicators.queries import indicator_history, list_releases
+from indicators.topics import release_topic
 from web.failures import NotFound
 from web.rendering import templates_of
-from web.requests import Viewer, site_base, viewer_of
-from web.responses import HTML, REVALIDATE, Body, respond
-
-PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}
+from web.requests import site_base, viewer_of
+from web.responses import HTML, IMMUTABLE, REVALIDATE, Body, shared_response
 
 
 async def _shared_page(
     request: Request,
-    state: State,
-    key: tuple,
+    slug: str,
     template: str,
     load: Callable[[], Awaitable[dict]] | None = None,
     **context: object,
 ) -> Response:
-    """A page made of published content: rendered once per worker, address and viewer kind,
-    then served as bytes. `load` reads what the page needs beyond `context`, only when rendering."""
+    """A page made of published content: rendered once per worker, address and viewer kind, then
+    served as bytes until a publication in the framework changes which release is current. `load`
+    reads what the page needs beyond `context`, only when rendering."""
     viewer = viewer_of(request)
     path = request.scope["path"]
 
@@ -44,13 +43,7 @@ async def _shared_page(
         html = await asyncio.to_thread(templates_of(request).render, template, viewer.language, **values)
         return Body.of(html, HTML)
 
-    body = await state.bodies.get((*key, path, viewer), produce)
-    return _page(request, body, viewer)
-
-
-def _page(request: Request, body: Body, viewer: Viewer) -> Response:
-    headers = {**PAGE_HEADERS, "Content-Language": viewer.language}
-    return respond(request, body, REVALIDATE, headers, viewer.variant)
+    return await shared_response(request, produce, topics=(release_topic(slug),), per_viewer=True)
 
 
 @get("/", name="home")
@@ -75,10 +68,8 @@ async def release_page(
 
 async def _release_page(request: Request, state: State, slug: str, version: str) -> Response:
     framework, release, current = await state.releases.release(slug, version)
-    key = ("release", slug, release.version, current)
-    return await _shared_page(
-        request, state, key, "indicators/release.html", framework=framework, release=release, current=current
-    )
+    context = {"framework": framework, "release": release, "current": current}
+    return await _shared_page(request, slug, "indicators/release.html", **context)
 
 
 async def _download(request: Request, state: State, slug: str, version: str, fmt: str) -> Response:
@@ -89,11 +80,15 @@ async def _download(request: Request, state: State, slug: str, version: str, fmt
     async def produce() -> Body:
         return Body.of(make(framework, release, base), media_type)
 
-    body = await state.bodies.get(("download", base, slug, release.version, fmt), produce)
     filename = f"{slug}-{release.version}.{fmt}"
-    # A numbered release never changes; 'latest' does.
-    cache = "public, max-age=31536000, immutable" if version == release.version else REVALIDATE
-    return respond(request, body, cache, {"Content-Disposition": f'attachment; filename="{filename}"'})
+    return await shared_response(
+        request,
+        produce,
+        topics=(release_topic(slug),),
+        # A numbered release never changes; 'latest' does.
+        cache_control=IMMUTABLE if version == release.version else REVALIDATE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @get("/frameworks/{slug:str}/releases", name="releases")
@@ -103,9 +98,8 @@ async def releases_page(request: Request, state: State, slug: FromPath[str]) -> 
     async def load() -> dict:
         return {"releases": await list_releases(framework)}
 
-    key = ("releases", slug, current)
     return await _shared_page(
-        request, state, key, "indicators/releases.html", load, framework=framework, current=current
+        request, slug, "indicators/releases.html", load, framework=framework, current=current
     )
 
 
@@ -132,10 +126,9 @@ async def _indicator_page(request: Request, state: State, slug: str, version: st
         history = await indicator_history(framework, code)
         return {"history": [item for item in history if item.number <= indicator.revision]}
 
-    key = ("indicator", slug, release.version, current, code)
     context = {"framework": framework, "release": release, "current": current, "theme": theme}
     return await _shared_page(
-        request, state, key, "indicators/indicator.html", load, indicator=indicator, code=code, **context
+        request, slug, "indicators/indicator.html", load, indicator=indicator, code=code, **context
     )
 
 
@@ -148,18 +141,8 @@ async def current_indicator_page(
         return await _indicator_page(request, state, slug, current, code)
     # Not in the current release: a retired indicator keeps its page and its history.
     history = await indicator_history(framework, code)
-    viewer = viewer_of(request)
-    page = templates_of(request).render(
-        "indicators/retired.html",
-        viewer.language,
-        signed_in=viewer.signed_in,
-        request_path=request.scope["path"],
-        framework=framework,
-        current=current,
-        code=code,
-        history=history,
-    )
-    return Response(page, media_type=HTML, headers=PAGE_HEADERS)
+    context = {"framework": framework, "current": current, "code": code, "history": history}
+    return await _shared_page(request, slug, "indicators/retired.html", **context)
 
 
 @get("/frameworks/{slug:str}/compare", name="compare_form")
@@ -181,14 +164,13 @@ async def compare_page(request: Request, state: State, slug: FromPath[str], spec
     async def load() -> dict:
         return {"comparison": compare_releases(before, after)}
 
-    key = ("compare", slug, before.version, after.version, current)
     context = {"framework": framework, "before": before, "after": after, "current": current}
-    return await _shared_page(request, state, key, "indicators/compare.html", load, **context)
+    return await _shared_page(request, slug, "indicators/compare.html", load, **context)
 
 
 @get("/frameworks/{slug:str}/releases.atom", name="feed")
 async def feed(request: Request, state: State, slug: FromPath[str]) -> Response:
-    framework, current = await state.releases.framework(slug)
+    framework, _current = await state.releases.framework(slug)
     base = site_base(request)
 
     async def produce() -> Body:
@@ -198,8 +180,7 @@ async def feed(request: Request, state: State, slug: FromPath[str]) -> Response:
         )
         return Body.of(xml, "application/atom+xml; charset=utf-8")
 
-    body = await state.bodies.get(("feed", base, slug, current), produce)
-    return respond(request, body, REVALIDATE)
+    return await shared_response(request, produce, topics=(release_topic(slug),))
 
 
 PAGE_HANDLERS = [

@@ -8,18 +8,16 @@ import msgspec
 from litestar import Request, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
-from indicators.queries import list_themes
-from indicators.tables import Theme
+from indicators.queries import all_theme_codes, list_themes
 from proposals.discussion import add_comment, hide_comment, list_comments
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
 from proposals.reading import get_proposal, list_proposals
 from proposals.routes.authentication import require_actor, signed_in
 from proposals.rules import Rule, get_rule, set_rule
-from proposals.serialize import comment_json, page_json, proposal_json, working_group_json
+from proposals.serialize import comment_json, page_json, proposal_json, release_ref, working_group_json
 from proposals.services import refuse_unknown_theme
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
-from web.freshness import release_published
 from web.requests import refuse_unknown_query, site_base, strictly
 
 Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]  # a row number: never 0, negative or huge
@@ -161,7 +159,7 @@ async def _check_filters(request: Request, framework: str | None, theme: str | N
         found, _current = await request.app.state.releases.framework(framework)
         refuse_unknown_theme(theme, [row["code"] for row in await list_themes(found)])
     elif theme is not None:
-        refuse_unknown_theme(theme, sorted({row["code"] for row in await Theme.select(Theme.code)}))
+        refuse_unknown_theme(theme, await all_theme_codes())
 
 
 @get("/proposals", summary="Proposals, newest first, paginated")
@@ -248,14 +246,9 @@ async def api_vote(request: Request, proposal_id: Id, data: JSONBody[BallotBody]
 @post("/proposals/{proposal_id:int}/decision", guards=[signed_in], status_code=200, summary="Decide now")
 async def api_decide(request: Request, proposal_id: Id) -> dict[str, Any]:
     decision = await decide_proposal(require_actor(request), proposal_id)
-    view = await get_proposal(proposal_id)
-    if decision.release_version is not None:
-        release_published(request.app.state, view.framework)
-    return {
-        "status": decision.status,
-        "tally": decision.tally,
-        "release": proposal_json(view, site_base(request))["release"],
-    }
+    version = decision.release_version
+    release = None if version is None else release_ref(decision.framework, version, site_base(request))
+    return {"status": decision.status, "tally": decision.tally, "release": release}
 
 
 @post("/proposals/{proposal_id:int}/withdrawal", guards=[signed_in], status_code=200, summary="Withdraw")

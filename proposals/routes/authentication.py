@@ -15,6 +15,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from proposals.access import actor_for_session, actor_for_token
 from proposals.roles import Actor
+from proposals.topics import account_topic
 from web.failures import NotSignedIn
 from web.requests import read_scope
 
@@ -43,19 +44,24 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
             api = is_api(scope["path"])
             secret = _bearer(scope) if api else session_secret(scope)
             if secret:
-                # Trusted for the short cache's lifetime (latest_ttl): a sign-out, role change
-                # or disabled account is seen at once in this worker (writes clear the cache),
-                # within that time in the others.
+                # Kept until the account changes: a sign-out, password change, role change or
+                # deactivation is announced (account_topic) and heard by every worker.
                 lookup = actor_for_token if api else actor_for_session
                 key = (
                     "token" if api else "session",
                     hashlib.sha256(secret.encode("utf-8", "replace")).digest(),
                 )
-                actor = await scope["litestar_app"].state.short.get(key, lambda: lookup(secret))
+                actor = await scope["litestar_app"].state.reads.get(
+                    key, lambda: lookup(secret), topics=_actor_topics
+                )
         scope["user"] = actor
         await app(scope, receive, send)
 
     return middleware
+
+
+def _actor_topics(actor: Actor | None) -> tuple[str, ...]:
+    return (account_topic(actor.id),) if actor is not None else ()
 
 
 def actor_of(request: Request) -> Actor | None:

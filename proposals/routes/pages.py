@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 
 from indicators.queries import FrameworkInfo, list_themes
+from indicators.topics import release_topic
 from proposals.discussion import (
     CommentView,
     ProposalRevisionView,
@@ -49,6 +50,7 @@ from proposals.routes.steward_pages import (
 )
 from proposals.rules import get_rule
 from proposals.services import STATUSES, moment, refuse_unknown_theme
+from proposals.topics import GROUPS, PROPOSALS, RULES, proposal_topic
 from proposals.voting import (
     CHOICES,
     VoteStatus,
@@ -61,9 +63,8 @@ from proposals.voting import (
 )
 from proposals.working_groups import WorkingGroupInfo, list_working_groups
 from web.failures import DomainError, InvalidInput
-from web.freshness import release_published
 from web.messages import Term
-from web.rendering import page, page_for_many
+from web.rendering import page, page_for_many, shared_page
 from web.requests import said
 
 PER_PAGE = 20
@@ -86,27 +87,22 @@ async def proposals_list(
     slug = framework_slug(request)
     framework, _current = await request.app.state.releases.framework(slug)
     filters = {name: value for name, value in (("status", status), ("theme", theme)) if value}
+    key = ("proposals", slug, status, theme, page_number)
+    # The list shows which proposals are outrun by a release: it changes with them too.
+    topics = (PROPOSALS, release_topic(slug))
     try:
-        # The same list for everyone: read once for many requests (short cache).
-        result, themes = await request.app.state.short.get(
-            ("proposals", slug, status, theme, page_number),
-            lambda: _list_data(framework, status, theme, page_number),
+        # The same list for everyone: read once for many requests.
+        result, themes = await request.app.state.reads.get(
+            key, lambda: _list_data(framework, status, theme, page_number), topics=topics
         )
     except InvalidInput as failure:
         empty = Page(items=[], total=0, page=1, per_page=PER_PAGE)
         context = _list_context(framework, await list_themes(framework), filters, empty, page_number)
-        return page(
-            request,
-            "proposals/list.html",
-            400,
-            error=said(request, failure.message),
-            **context,
-        )
+        return page(request, "proposals/list.html", 400, error=said(request, failure.message), **context)
     context = _list_context(framework, themes, filters, result, page_number)
     if actor_of(request) is None:
-        return page(request, "proposals/list.html", shared=True, error=None, **context)
-    key = ("proposals", slug, status, theme, page_number)
-    return await page_for_many(request, key, "proposals/list.html", error=None, **context)
+        return await shared_page(request, "proposals/list.html", topics, error=None, **context)
+    return await page_for_many(request, key, "proposals/list.html", topics, error=None, **context)
 
 
 async def _list_data(framework: FrameworkInfo, status: str | None, theme: str | None, number: int) -> tuple:
@@ -152,8 +148,14 @@ class Debate:
     vote_from: datetime | None
 
 
+def _debate_topics(debate: Debate) -> tuple[str, ...]:
+    """What a debate is made of: the proposal, which release is current (is it outrun?), who may vote,
+    and the rule (when may the author open the vote)."""
+    return (proposal_topic(debate.proposal.id), release_topic(debate.framework.slug), GROUPS, RULES)
+
+
 async def _debate(request: Request, proposal_id: int) -> Debate:
-    """Read once for many requests (a short cache, cleared by any write in this worker)."""
+    """Read once for many requests, until one of its topics changes."""
     proposal = await get_proposal(proposal_id)
     framework, current = await request.app.state.releases.framework(proposal.framework)
     vote_from = None
@@ -185,7 +187,9 @@ async def _proposal_page(
     values: dict | None = None,
 ) -> Response:
     actor = actor_of(request)
-    debate = await request.app.state.short.get(("debate", proposal_id), lambda: _debate(request, proposal_id))
+    debate = await request.app.state.reads.get(
+        ("debate", proposal_id), lambda: _debate(request, proposal_id), topics=_debate_topics
+    )
     proposal, group = debate.proposal, debate.group
     is_author = actor is not None and actor.id == proposal.author.id
     is_steward = actor is not None and actor.role.at_least(Role.steward)
@@ -205,21 +209,15 @@ async def _proposal_page(
         "choices": CHOICES,
         "limits": LIMITS,
     }
-    if trouble is not None or values or actor is None:
-        # Signed-out visitors all see the same page: it is shared like a published one.
-        shared = trouble is None and not values
-        return page(
-            request,
-            "proposals/proposal.html",
-            status,
-            shared=shared,
-            problem=trouble,
-            values=values or {},
-            **context,
-        )
+    template = "proposals/proposal.html"
+    if trouble is not None or values:
+        return page(request, template, status, problem=trouble, values=values or {}, **context)
+    topics = _debate_topics(debate)
+    if actor is None:  # signed-out visitors all see the same page: it is shared like a published one
+        return await shared_page(request, template, topics, problem=None, values={}, **context)
     # Viewers with the same rights (and ballot) see the same page: rendered once for them all.
     rights = (proposal_id, is_author, is_steward, is_member, can_open, ballot)
-    return await page_for_many(request, rights, "proposals/proposal.html", problem=None, values={}, **context)
+    return await page_for_many(request, rights, template, topics, problem=None, values={}, **context)
 
 
 @get("/proposals/{proposal_id:int}", name="proposal")
@@ -371,13 +369,11 @@ async def proposal_vote(request: Request, proposal_id: FromPath[int]) -> Respons
 @post("/proposals/{proposal_id:int}/decision", name="proposal_decision", guards=[signed_in])
 async def proposal_decision(request: Request, proposal_id: FromPath[int]) -> Response:
     try:
-        decision = await decide_proposal(require_actor(request), proposal_id)
+        await decide_proposal(require_actor(request), proposal_id)
     except DomainError as error:
         return await _proposal_page(
             request, proposal_id, error.status_code, problem(request, "decision", error)
         )
-    if decision.release_version is not None:
-        release_published(request.app.state, (await get_proposal(proposal_id)).framework)
     return _back(proposal_id, "vote")
 
 
