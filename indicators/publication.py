@@ -10,7 +10,7 @@ new release and writes it with its content hash.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -80,30 +80,18 @@ async def publish_release(
         rows = await _apply(framework, await entry_rows(latest.id) if latest else [], changes, now)
         version = (parse_version(latest.version) if latest else Version(0, 0, 0)).bump(bump)
         await _write_revisions(rows, proposal_id, now)
-        release = ReleaseRow(
-            framework=framework.id,
+        release = ReleaseSummary(
+            id=0,
             version=str(version),
-            major=version.major,
-            minor=version.minor,
-            patch=version.patch,
             summary=summary,
             summary_en=summary_en,
+            published_at=now,
             content_hash=content_hash(slug, str(version), summary, group_into_themes(rows)),
             proposal_id=proposal_id,
-            published_at=now,
         )
-        await ReleaseRow.insert(release)
-        await _write_entries(release.id, rows)
+        release = await _write_release(framework, release, rows)
         await announce(release_topic(slug))
-    return ReleaseSummary(
-        id=release.id,
-        version=release.version,
-        summary=summary,
-        summary_en=summary_en,
-        published_at=now,
-        content_hash=release.content_hash,
-        proposal_id=proposal_id,
-    )
+    return release
 
 
 async def _latest(framework: FrameworkInfo) -> ReleaseSummary | None:
@@ -252,6 +240,23 @@ async def _write_revisions(rows: list[dict], proposal_id: int | None, now: datet
         await IndicatorRevision.insert(*revisions)
     for row, revision in zip(pending, revisions, strict=False):
         row["revision_id"] = revision.id
+
+
+async def _write_release(
+    framework: FrameworkInfo, release: ReleaseSummary, rows: list[dict]
+) -> ReleaseSummary:
+    """The release row and its entries; `release` again, with its id."""
+    version = parse_version(release.version)
+    row = ReleaseRow(
+        framework=framework.id,
+        major=version.major,
+        minor=version.minor,
+        patch=version.patch,
+        **{name: value for name, value in asdict(release).items() if name != "id"},
+    )
+    await ReleaseRow.insert(row)
+    await _write_entries(row.id, rows)
+    return replace(release, id=row.id)
 
 
 async def _write_entries(release_id: int, rows: list[dict]) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from indicators.compare import FieldChange
 from proposals.audit import record
 from proposals.reading import ProposalView, get_proposal
-from proposals.resolving import resolve_change
+from proposals.resolving import ResolvedChange, resolve_change
 from proposals.roles import Actor
 from proposals.services import (
     OPEN_STATUSES,
@@ -59,54 +59,65 @@ async def create_proposal(
     title = clean_text(title, Term("proposal's title"), TITLE_MAX, field="title")
     rationale = clean_text(rationale, Term("proposal's rationale"), TEXT_MAX, field="rationale")
     change = await resolve_change(framework_slug, kind, base_version, indicator, theme, change_class, content)
-    rationale_html = await render_markdown_off_loop(rationale)
+    text = {
+        "title": title,
+        "rationale": rationale,
+        "rationale_html": await render_markdown_off_loop(rationale),
+    }
     now = datetime.now(UTC)
     async with Proposal._meta.db.transaction():
         proposal = Proposal(
+            **_change_columns(change),
+            **text,
             framework=change.framework.id,
             kind=kind,
             status="discussion",
             change_class=change.change_class,
             author=actor.id,
-            base_release=change.base.id,
-            theme=change.theme_id,
             indicator_code=change.indicator_code,
-            base_revision=change.base_revision,
-            title=title,
-            rationale=rationale,
-            rationale_html=rationale_html,
-            content=change.content,
             revision=1,
             created_at=now,
             updated_at=now,
         )
         await Proposal.insert(proposal)
-        await ProposalRevision.insert(
-            ProposalRevision(
-                proposal=proposal.id,
-                number=1,
-                title=title,
-                rationale=rationale,
-                content=change.content,
-                created_at=now,
-            )
-        )
-        await record(
-            actor.id,
-            "proposal.created",
-            "proposal",
-            proposal.id,
-            {
-                "kind": kind,
-                "change_class": change.change_class,
-                "base_version": change.base.version,
-                "theme": change.theme_code,
-                "indicator": change.indicator_code,
-                "title": title,
-            },
-        )
+        await _keep_revision(proposal.id, 1, title, rationale, change.content, now)
+        detail = {
+            "kind": kind,
+            "change_class": change.change_class,
+            "base_version": change.base.version,
+            "theme": change.theme_code,
+            "indicator": change.indicator_code,
+            "title": title,
+        }
+        await record(actor.id, "proposal.created", "proposal", proposal.id, detail)
         await announce(PROPOSALS)
     return await get_proposal(proposal.id)
+
+
+def _change_columns(change: ResolvedChange) -> dict:
+    """What a proposal stores of its change: its base and what it changes."""
+    return {
+        "content": change.content,
+        "base_release": change.base.id,
+        "base_revision": change.base_revision,
+        "theme": change.theme_id,
+    }
+
+
+async def _keep_revision(
+    proposal_id: int, number: int, title: str, rationale: str, content: dict | None, now: datetime
+) -> None:
+    """Every version of a proposal stays readable (proposal_revision is append-only)."""
+    await ProposalRevision.insert(
+        ProposalRevision(
+            proposal=proposal_id,
+            number=number,
+            title=title,
+            rationale=rationale,
+            content=content,
+            created_at=now,
+        )
+    )
 
 
 async def revise_proposal(
@@ -131,23 +142,7 @@ async def revise_proposal(
     given = normalise_content(content)
     row = await proposal_row(proposal_id)
     _check_revisable(actor, row, expected_revision, rebase)
-    change = await resolve_change(
-        row["framework_slug"],
-        row["kind"],
-        "latest" if rebase else row["base_version"],
-        row["indicator_code"],
-        row["theme_code"] if row["kind"] == "add" else None,
-        row["change_class"],
-        {**(row["content"] or {}), **given},
-    )
-    new = {
-        "title": title if title is not None else row["title"],
-        "rationale": rationale if rationale is not None else row["rationale"],
-        "content": change.content,
-        "base_release": change.base.id,
-        "base_revision": change.base_revision,
-        "theme": change.theme_id,
-    }
+    change, new = await _revision(row, title, rationale, given, rebase)
     changed = [name for name, value in new.items() if value != row[name]]
     if not changed:
         raise InvalidInput("This revision changes nothing: give a new title, rationale or content.")
@@ -160,46 +155,51 @@ async def revise_proposal(
         current = await proposal_row(proposal_id)
         _check_revisable(actor, current, expected_revision, rebase)
         if current["status"] == "voting":
-            if change.base_revision == current["base_revision"]:
-                raise Conflict(
-                    "The indicator has not changed since this proposal was written: nothing to update."
-                )
-            # Ballots were cast on the old text: the vote starts again after a new discussion.
-            await Ballot.delete().where(Ballot.proposal == proposal_id)
-            await Proposal.update(
-                {Proposal.status: "discussion", Proposal.vote_opened_at: None, Proposal.closes_at: None}
-            ).where(Proposal.id == proposal_id)
-            await record(actor.id, "vote.cancelled", "proposal", proposal_id, {"reason": "updated"})
+            await _cancel_vote(actor, current, change)
         number = current["revision"] + 1
-        await Proposal.update(
-            {
-                Proposal.title: new["title"],
-                Proposal.rationale: new["rationale"],
-                Proposal.rationale_html: rationale_html,
-                Proposal.content: new["content"],
-                Proposal.base_release: new["base_release"],
-                Proposal.base_revision: new["base_revision"],
-                Proposal.theme: new["theme"],
-                Proposal.revision: number,
-                Proposal.updated_at: now,
-            }
-        ).where(Proposal.id == proposal_id)
-        await ProposalRevision.insert(
-            ProposalRevision(
-                proposal=proposal_id,
-                number=number,
-                title=new["title"],
-                rationale=new["rationale"],
-                content=new["content"],
-                created_at=now,
-            )
-        )
+        columns = {**new, "rationale_html": rationale_html, "revision": number, "updated_at": now}
+        await Proposal.update(columns).where(Proposal.id == proposal_id)
+        await _keep_revision(proposal_id, number, new["title"], new["rationale"], new["content"], now)
         detail: dict = {"revision": number, "changed": changed}
         if "base_release" in changed:
             detail["base_version"] = change.base.version
         await record(actor.id, "proposal.revised", "proposal", proposal_id, detail)
         await announce(PROPOSALS, proposal_topic(proposal_id))
     return await get_proposal(proposal_id)
+
+
+async def _revision(
+    row: dict, title: str | None, rationale: str | None, given: dict, rebase: bool
+) -> tuple[ResolvedChange, dict]:
+    """The change as revised (checked against its base, or the current release with `rebase`), and
+    the proposal's columns once revised."""
+    change = await resolve_change(
+        row["framework_slug"],
+        row["kind"],
+        "latest" if rebase else row["base_version"],
+        row["indicator_code"],
+        row["theme_code"] if row["kind"] == "add" else None,
+        row["change_class"],
+        {**(row["content"] or {}), **given},
+    )
+    new = {
+        "title": title if title is not None else row["title"],
+        "rationale": rationale if rationale is not None else row["rationale"],
+        **_change_columns(change),
+    }
+    return change, new
+
+
+async def _cancel_vote(actor: Actor, row: dict, change: ResolvedChange) -> None:
+    """A proposal outrun during its vote, brought onto the current text: ballots were cast on the
+    old text, so the vote starts again after a new discussion."""
+    if change.base_revision == row["base_revision"]:
+        raise Conflict("The indicator has not changed since this proposal was written: nothing to update.")
+    await Ballot.delete().where(Ballot.proposal == row["id"])
+    await Proposal.update(
+        {Proposal.status: "discussion", Proposal.vote_opened_at: None, Proposal.closes_at: None}
+    ).where(Proposal.id == row["id"])
+    await record(actor.id, "vote.cancelled", "proposal", row["id"], {"reason": "updated"})
 
 
 def _check_revisable(actor: Actor, row: dict, expected_revision: int, rebase: bool = False) -> None:

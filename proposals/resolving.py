@@ -77,18 +77,7 @@ async def resolve_change(
             kind=kind,
             kinds=", ".join(KINDS),
         )
-    if not isinstance(framework_slug, str):
-        raise InvalidInput("The framework must be named by its identifier.", "framework")
-    if not isinstance(base_version, str):
-        raise InvalidInput(
-            "The base version must be a release number such as 1.0.0, or 'latest'.", "base_version"
-        )
-    framework = await get_framework(framework_slug)
-    try:
-        base = await find_release(framework, base_version.strip())
-    except InvalidInput as error:
-        error.field = "base_version"
-        raise
+    framework, base = await _framework_and_base(framework_slug, base_version)
     allowed = CHANGE_CLASSES[kind]
     if change_class is None:
         change_class = allowed[0]
@@ -98,6 +87,29 @@ async def resolve_change(
     common = {"framework": framework, "base": base, "kind": kind, "change_class": change_class}
     if kind == "add":
         return await _resolve_addition(common, indicator, theme, fields)
+    return await _resolve_existing(common, indicator, theme, fields)
+
+
+async def _framework_and_base(
+    framework_slug: object, base_version: object
+) -> tuple[FrameworkInfo, ReleaseSummary]:
+    if not isinstance(framework_slug, str):
+        raise InvalidInput("The framework must be named by its identifier.", "framework")
+    if not isinstance(base_version, str):
+        raise InvalidInput(
+            "The base version must be a release number such as 1.0.0, or 'latest'.", "base_version"
+        )
+    framework = await get_framework(framework_slug)
+    try:
+        return framework, await find_release(framework, base_version.strip())
+    except InvalidInput as error:
+        error.field = "base_version"
+        raise
+
+
+async def _resolve_existing(common: dict, indicator: object, theme: object, fields: dict) -> ResolvedChange:
+    """An amendment or a retirement of an indicator of the base release."""
+    kind, framework, base = common["kind"], common["framework"], common["base"]
     if not isinstance(indicator, str) or not indicator.strip():
         if kind == "amend":
             raise InvalidInput("An amendment needs the code of its indicator.", "indicator")
@@ -108,42 +120,46 @@ async def resolve_change(
             "theme",
             kind=KIND_NAMES[kind],
         )
-    indicator = indicator.strip()
-    found = await texts_in_release(base.id, [indicator])
-    if indicator not in found:
+    code = indicator.strip()
+    found = await texts_in_release(base.id, [code])
+    if code not in found:
         raise NotFound(
             "The indicator %(code)r is not in release %(version)s of %(slug)r.",
-            code=indicator,
+            code=code,
             version=base.version,
             slug=framework.slug,
         )
-    number, theme_id, base_text = found[indicator]
-    if kind == "retire":
-        if fields:
-            raise InvalidInput(
-                "A retirement carries no content: say why in the proposal's rationale.", "content"
-            )
-        stored = None
-    else:
-        stored = {name: v for name, v in fields.items() if field_value(name, v) != getattr(base_text, name)}
-        if not stored:
-            raise InvalidInput(
-                "This amendment changes nothing: its content is the text of %(code)s in release %(version)s.",
-                "content",
-                code=indicator,
-                version=base.version,
-            )
+    number, theme_id, base_text = found[code]
+    stored = _amended_fields(code, base, base_text, fields) if kind == "amend" else _no_content(fields)
     themes = {t["id"]: t["code"] for t in await list_themes(framework)}
     return ResolvedChange(
         **common,
         theme_id=theme_id,
         theme_code=themes[theme_id],
-        indicator_code=indicator,
+        indicator_code=code,
         base_revision=number,
         base_text=base_text,
         content=stored,
         proposed=proposed_text(kind, base_text, stored),
     )
+
+
+def _no_content(fields: dict) -> None:
+    if fields:
+        raise InvalidInput("A retirement carries no content: say why in the proposal's rationale.", "content")
+
+
+def _amended_fields(code: str, base: ReleaseSummary, base_text: IndicatorText, fields: dict) -> dict:
+    """The fields an amendment changes: those that differ from the base text (at least one)."""
+    stored = {name: v for name, v in fields.items() if field_value(name, v) != getattr(base_text, name)}
+    if not stored:
+        raise InvalidInput(
+            "This amendment changes nothing: its content is the text of %(code)s in release %(version)s.",
+            "content",
+            code=code,
+            version=base.version,
+        )
+    return stored
 
 
 def _wrong_change_class(kind: str, allowed: tuple[str, ...], given: str) -> InvalidInput:

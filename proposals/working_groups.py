@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from indicators.queries import get_framework, list_themes
+from indicators.queries import FrameworkInfo, get_framework, list_themes
 from proposals.audit import record
 from proposals.roles import Actor, Role
 from proposals.services import clean_text, positive_id, signed_in
@@ -37,47 +37,11 @@ async def create_working_group(
     actor = signed_in(actor, Term("create a working group"))
     actor.require(Role.steward, Term("create a working group"))
     name = clean_text(name, Term("working group's name"), 200, field="name")
-    if not isinstance(theme_codes, list | tuple) or not all(isinstance(c, str) for c in theme_codes):
-        raise InvalidInput("The themes must be a list of theme codes.", "themes")
-    codes = list(dict.fromkeys(code.strip() for code in theme_codes))
-    if not codes:
-        raise InvalidInput("A working group needs at least one theme to answer for.", "themes")
-    if len(codes) > MAX_THEMES:
-        # Also keeps the query below within the database's limit on parameters (SQLite: 32,766).
-        raise InvalidInput(
-            "A working group answers for at most %(maximum)s themes, not %(count)s.",
-            "themes",
-            maximum=MAX_THEMES,
-            count=len(codes),
-        )
+    codes = _theme_codes(theme_codes)
     framework = await get_framework(framework_slug)
     async with WorkingGroup._meta.db.transaction():
         await lock_key(GROUPS_LOCK, framework.id)  # serialises group changes of one framework
-        themes = [theme for theme in await list_themes(framework) if theme["code"] in codes]
-        missing = [code for code in codes if code not in {t["code"] for t in themes}]
-        if missing:
-            shown = ", ".join(repr(c if len(c) <= 40 else c[:40] + "…") for c in missing[:5])
-            if len(missing) > 5:
-                raise NotFound(
-                    "The framework %(slug)r has no theme %(themes)s (and others).",
-                    slug=framework.slug,
-                    themes=shown,
-                )
-            raise NotFound(
-                "The framework %(slug)r has no theme %(themes)s.", slug=framework.slug, themes=shown
-            )
-        taken = await WorkingGroupTheme.select(
-            WorkingGroupTheme.theme.code.as_alias("code"),
-            WorkingGroupTheme.working_group.name.as_alias("name"),
-        ).where(WorkingGroupTheme.theme.is_in([t["id"] for t in themes]))
-        if taken:
-            code, other = taken[0]["code"], taken[0]["name"]
-            raise Conflict(
-                "The theme %(code)s is already answered by the working group %(group)r: "
-                "a theme has one working group.",
-                code=code,
-                group=other,
-            )
+        themes = await _free_themes(framework, codes)
         if await WorkingGroup.exists().where(
             (WorkingGroup.framework == framework.id) & (WorkingGroup.name == name)
         ):
@@ -91,6 +55,52 @@ async def create_working_group(
         await record(actor.id, "working_group.created", "working_group", group.id, detail)
         await announce(GROUPS)
     return WorkingGroupInfo(group.id, framework.slug, name, tuple(t["code"] for t in themes), ())
+
+
+def _theme_codes(theme_codes: object) -> list[str]:
+    """The theme codes asked for, each once, in their order (at least one, at most MAX_THEMES)."""
+    if not isinstance(theme_codes, list | tuple) or not all(isinstance(c, str) for c in theme_codes):
+        raise InvalidInput("The themes must be a list of theme codes.", "themes")
+    codes = list(dict.fromkeys(code.strip() for code in theme_codes))
+    if not codes:
+        raise InvalidInput("A working group needs at least one theme to answer for.", "themes")
+    if len(codes) > MAX_THEMES:
+        # Also keeps the query below within the database's limit on parameters (SQLite: 32,766).
+        raise InvalidInput(
+            "A working group answers for at most %(maximum)s themes, not %(count)s.",
+            "themes",
+            maximum=MAX_THEMES,
+            count=len(codes),
+        )
+    return codes
+
+
+async def _free_themes(framework: FrameworkInfo, codes: list[str]) -> list[dict]:
+    """The framework's themes named by `codes`, in its order; NotFound for a code that names none,
+    Conflict for a theme another working group answers for already."""
+    themes = [theme for theme in await list_themes(framework) if theme["code"] in codes]
+    missing = [code for code in codes if code not in {t["code"] for t in themes}]
+    if missing:
+        shown = ", ".join(repr(c if len(c) <= 40 else c[:40] + "…") for c in missing[:5])
+        if len(missing) > 5:
+            raise NotFound(
+                "The framework %(slug)r has no theme %(themes)s (and others).",
+                slug=framework.slug,
+                themes=shown,
+            )
+        raise NotFound("The framework %(slug)r has no theme %(themes)s.", slug=framework.slug, themes=shown)
+    taken = await WorkingGroupTheme.select(
+        WorkingGroupTheme.theme.code.as_alias("code"),
+        WorkingGroupTheme.working_group.name.as_alias("name"),
+    ).where(WorkingGroupTheme.theme.is_in([t["id"] for t in themes]))
+    if taken:
+        raise Conflict(
+            "The theme %(code)s is already answered by the working group %(group)r: "
+            "a theme has one working group.",
+            code=taken[0]["code"],
+            group=taken[0]["name"],
+        )
+    return themes
 
 
 async def _group_and_account(group_id: int, account_id: int) -> dict:
@@ -113,60 +123,54 @@ async def add_member(actor: Actor | None, group_id: int, account_id: int) -> Wor
     """Idempotent. A practitioner who joins a group becomes a member."""
     actor = signed_in(actor, Term("add a member to a working group"))
     actor.require(Role.steward, Term("add a member to a working group"))
-    async with WorkingGroup._meta.db.transaction():
-        account = await _group_and_account(group_id, account_id)
-        if not account["is_active"]:
-            raise Conflict(
-                "Account %(number)s is deactivated: it cannot join a working group.", number=str(account_id)
-            )
-        await lock_row(Account, account_id)
-        member = WorkingGroupMember
-        if not await member.exists().where(
-            (member.working_group == group_id) & (member.account == account_id)
-        ):
-            await member.insert(member(working_group=group_id, account=account_id))
-            role = account["role"]
-            if role == Role.practitioner:
-                role = Role.member.value
-                await Account.update({Account.role: role}).where(
-                    (Account.id == account_id) & (Account.role == Role.practitioner.value)
-                )
-            await record(
-                actor.id,
-                "working_group.member_added",
-                "working_group",
-                group_id,
-                {"account": account_id, "role": role},
-            )
-            await announce(GROUPS, account_topic(account_id))
-    return await get_working_group(group_id)
+    return await _set_membership(actor, group_id, account_id, member=True)
 
 
 async def remove_member(actor: Actor | None, group_id: int, account_id: int) -> WorkingGroupInfo:
     """Idempotent. A member who belongs to no group any more becomes a practitioner again."""
     actor = signed_in(actor, Term("remove a member from a working group"))
     actor.require(Role.steward, Term("remove a member from a working group"))
+    return await _set_membership(actor, group_id, account_id, member=False)
+
+
+async def _set_membership(actor: Actor, group_id: int, account_id: int, member: bool) -> WorkingGroupInfo:
+    """Make the account a member of the group (or not), with the role that goes with it: member while
+    it belongs to a group, practitioner again once it belongs to none (a steward stays a steward)."""
     async with WorkingGroup._meta.db.transaction():
         account = await _group_and_account(group_id, account_id)
-        await lock_row(Account, account_id)
-        member = WorkingGroupMember
-        if await member.exists().where((member.working_group == group_id) & (member.account == account_id)):
-            await member.delete().where((member.working_group == group_id) & (member.account == account_id))
-            role = account["role"]
-            if role == Role.member and not await member.exists().where(member.account == account_id):
-                role = Role.practitioner.value
-                await Account.update({Account.role: role}).where(
-                    (Account.id == account_id) & (Account.role == Role.member.value)
-                )
-            await record(
-                actor.id,
-                "working_group.member_removed",
-                "working_group",
-                group_id,
-                {"account": account_id, "role": role},
+        if member and not account["is_active"]:
+            raise Conflict(
+                "Account %(number)s is deactivated: it cannot join a working group.", number=str(account_id)
             )
-            await announce(GROUPS, account_topic(account_id))
+        await lock_row(Account, account_id)
+        link = (WorkingGroupMember.working_group == group_id) & (WorkingGroupMember.account == account_id)
+        if await WorkingGroupMember.exists().where(link) == member:
+            return await get_working_group(group_id)  # nothing to change
+        if member:
+            await WorkingGroupMember.insert(WorkingGroupMember(working_group=group_id, account=account_id))
+        else:
+            await WorkingGroupMember.delete().where(link)
+        role = await _role_after_membership(account_id, account["role"], member)
+        action = "working_group.member_added" if member else "working_group.member_removed"
+        await record(actor.id, action, "working_group", group_id, {"account": account_id, "role": role})
+        await announce(GROUPS, account_topic(account_id))
     return await get_working_group(group_id)
+
+
+async def _role_after_membership(account_id: int, role: str, member: bool) -> str:
+    """A practitioner who joins becomes a member; a member in no group any more, a practitioner."""
+    if member and role == Role.practitioner:
+        new = Role.member
+    elif (
+        not member
+        and role == Role.member
+        and not await WorkingGroupMember.exists().where(WorkingGroupMember.account == account_id)
+    ):
+        new = Role.practitioner
+    else:
+        return role
+    await Account.update({Account.role: new.value}).where((Account.id == account_id) & (Account.role == role))
+    return new.value
 
 
 async def _infos(groups: list[dict], slug_of: dict[int, str]) -> list[WorkingGroupInfo]:
