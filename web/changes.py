@@ -37,6 +37,7 @@ KEEP_EVENTS = 10_000
 # A listening PostgreSQL connection is checked this often, and made again when it is lost.
 KEEPALIVE_SECONDS = 10.0
 RECONNECT_SECONDS = 1.0
+READY_TIMEOUT = 10.0
 
 # The generations of the caches living in this process (one per app), told of this process's own
 # writes as soon as they commit.
@@ -74,8 +75,14 @@ class ChangeListener:
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
+        """Listen from now on; the worker serves once it listens (or after READY_TIMEOUT, the
+        database being down: caches then trust values for their time to live only)."""
         listen = self._listen_postgres if self.database_url.startswith("postgres") else self._poll_sqlite
         self._task = asyncio.create_task(listen())
+        try:
+            await asyncio.wait_for(self.ready.wait(), READY_TIMEOUT)
+        except TimeoutError:
+            log.warning("not listening for changes yet: cached pages may be stale for their time to live")
 
     async def stop(self) -> None:
         if self._task is not None:
