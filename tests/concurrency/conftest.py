@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.concurrency.racing import LiveServer, stop_server, wait_until_up
 from tests.conftest import DATABASE_URL
-from tests.server.live import free_port
+from tests.server.live import LiveServer, LiveServers
 
 
 @pytest.fixture
-async def start_server(db: None, tmp_path: Path) -> AsyncIterator[Callable[[], Awaitable[LiveServer]]]:
+async def start_server(db: None, tmp_path: Path) -> AsyncIterator[Callable[..., Awaitable[LiveServer]]]:
     """Starts `python -m server.cli serve --workers 2` on the test database, once the test has
-    written what it needs; stops it at the end of the test."""
-    started: list[LiveServer] = []
+    written what it needs; each call starts one more server (LiveServer's options: `workers`,
+    `env`, ...; another `database_url`); all of them stop at the end of the test."""
+    async with LiveServers(tmp_path) as servers:
 
-    async def start() -> LiveServer:
-        port = free_port()
-        log_path = tmp_path / "server.log"
-        env = {**os.environ, "REFERENTIEL_DATABASE_URL": DATABASE_URL}
-        command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(port), "--workers", "2"]
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
-        started.append(server)
-        await wait_until_up(server)
-        return server
+        async def start(database_url: str = DATABASE_URL, workers: int = 2, **options: Any) -> LiveServer:
+            return await servers.astart(database_url, workers=workers, **options)
 
-    yield start
-    for server in started:
-        await stop_server(server)
+        yield start

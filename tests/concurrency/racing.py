@@ -1,16 +1,13 @@
-"""What the race tests share: `referentiel serve --workers 2` on the test database, requests fired
-together, and the world each test starts from (accounts, a working group, proposals in vote)."""
+"""What the race tests share: requests fired together at `referentiel serve --workers 2` (which
+the start_server fixture starts with tests/server/live.py), and the world each test starts from
+(accounts, a working group, proposals in vote)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import pairwise
-from pathlib import Path
 
 import httpx
 
@@ -24,60 +21,13 @@ from proposals.tables import AuditEntry
 from proposals.voting import cast_vote, open_vote
 from proposals.working_groups import add_member, create_working_group
 from tests.conftest import ON_POSTGRES
+from tests.constants import PASSWORD, SLUG
+from tests.server.live import LOCKED, LiveServer
 
-SLUG = "qualite-mentorat"
-PASSWORD = "un mot de passe solide"
 ENGINE = "postgresql" if ON_POSTGRES else "sqlite"
-START_TIMEOUT = 60.0  # seconds for the server to answer /healthz
 REQUEST_TIMEOUT = 60.0  # seconds for one request (the SQLite busy timeout is 30 s)
 BURST_TIMEOUT = 120.0  # seconds for a whole burst
-LOCKED = "database is locked"
 DELIBERATE_REFUSALS = {409, 503}
-
-
-# --- the server -----------------------------------------------------------------------------------
-
-
-@dataclass
-class LiveServer:
-    base: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def assert_clean_log(self) -> None:
-        """No lock error, no server error, no traceback: every refusal was a deliberate one."""
-        log = self.log()
-        assert LOCKED not in log, log[-5000:]
-        assert "Traceback" not in log, log[-5000:]
-
-
-async def wait_until_up(server: LiveServer) -> None:
-    deadline = asyncio.get_running_loop().time() + START_TIMEOUT
-    async with httpx.AsyncClient(base_url=server.base, timeout=2) as client:
-        while True:
-            try:
-                # Both workers: a burst must not land on the only one started yet.
-                if (await client.get("/healthz")).text == "ok" and "Started worker-2" in server.log():
-                    return
-            except httpx.TransportError:
-                pass
-            assert server.process.poll() is None, server.log()
-            assert asyncio.get_running_loop().time() < deadline, "the server did not start in time"
-            await asyncio.sleep(0.2)
-
-
-async def stop_server(server: LiveServer) -> None:
-    if server.process.poll() is None:
-        server.process.terminate()
-        try:
-            await asyncio.to_thread(server.process.wait, 20)
-        except subprocess.TimeoutExpired:
-            # Its own process group (start_new_session): the workers go with it.
-            os.killpg(server.process.pid, signal.SIGKILL)
-            await asyncio.to_thread(server.process.wait)
 
 
 # --- requests fired together ----------------------------------------------------------------------

@@ -15,16 +15,17 @@ from proposals.accounts import register_account
 from proposals.proposing import create_proposal
 from proposals.tables import Comment
 from tests.conftest import ON_POSTGRES, sqlite_file
+from tests.constants import PASSWORD, SLUG
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's whole-file write lock")
 
 
 async def test_a_write_that_waits_past_the_busy_timeout_gets_503(client, monkeypatch):
-    author = await register_account("auteur@example.org", "un mot de passe solide", "Auteur")
+    author = await register_account("auteur@example.org", PASSWORD, "Auteur")
     headers = {"Authorization": f"Bearer {await create_api_token(author.id)}"}
     proposal = await create_proposal(
         author.actor,
-        "qualite-mentorat",
+        SLUG,
         "amend",
         "latest",
         "Préciser REC-1",

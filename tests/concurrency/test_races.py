@@ -25,9 +25,7 @@ from proposals.discussion import add_comment
 from proposals.tables import Account, AuditEntry, Ballot, Comment, Proposal
 from tests.concurrency.racing import (
     ENGINE,
-    PASSWORD,
     REQUEST_TIMEOUT,
-    SLUG,
     Call,
     assert_audit_chain_unbroken,
     assert_deliberate,
@@ -39,6 +37,7 @@ from tests.concurrency.racing import (
     world_in_vote,
 )
 from tests.conftest import DATABASE_URL, ON_POSTGRES, sqlite_file
+from tests.constants import PASSWORD, SLUG
 
 # --- the races ------------------------------------------------------------------------------------
 

@@ -9,22 +9,19 @@ serves its own SQLite file whatever the suite's database, so the PostgreSQL pass
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.e2e.browser import AXE, CHROMIUM, CHROMIUM_ARGS, ROOT, Journey
-from tests.server.live import free_port
+from tests.server.live import LiveServer, child_environment
 
 HERE = Path(__file__).resolve().parent
 
@@ -69,17 +66,16 @@ async def site(
     """The module's SCENARIO seeded into a new SQLite file, served by the real server."""
     scenario = request.module.SCENARIO
     folder = tmp_path_factory.mktemp(f"e2e-{scenario}")
+    database_url = f"sqlite:///{folder / 'e2e.db'}"
     env = {
-        **os.environ,
-        "REFERENTIEL_DATABASE_URL": f"sqlite:///{folder / 'e2e.db'}",
         "REFERENTIEL_PASSWORD_HASHING": "fast",
         "REFERENTIEL_LATEST_TTL": "0",
+        # The default, Secure cookies: Chromium keeps them from http://127.0.0.1 (a secure context).
+        "REFERENTIEL_SECURE_COOKIES": None,
     }
-    # The default, Secure cookies: Chromium keeps them from http://127.0.0.1 (a secure context).
-    env.pop("REFERENTIEL_SECURE_COOKIES", None)
     seeded = subprocess.run(
         [sys.executable, "-m", "tests.e2e.seed", scenario],
-        env=env,
+        env=child_environment(database_url, env),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -88,37 +84,8 @@ async def site(
     assert seeded.returncode == 0, seeded.stderr
     data = json.loads(seeded.stdout.strip().splitlines()[-1])
 
-    port = free_port()
-    log = folder / "server.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        async with httpx.AsyncClient() as client:
-            while True:
-                try:
-                    if (await client.get(f"{base}/healthz")).text == "ok":
-                        break
-                except httpx.TransportError:
-                    pass
-                assert server.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, "the server did not start within 60 s"
-                await asyncio.sleep(0.1)
-        yield Site(base, data, log)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    async with LiveServer(database_url, folder / "server.log", env=env) as server:
+        yield Site(server.base, data, server.log_path)
 
 
 @pytest.fixture(scope="session")

@@ -27,9 +27,8 @@ from proposals.working_groups import add_member, create_working_group
 from server import use_piccolo_conf
 from server.bootstrap import bootstrap
 from server.settings import Settings
+from tests.constants import PASSWORD, SLUG
 
-PASSWORD = "un mot de passe solide"
-SLUG = "qualite-mentorat"
 STEWARD = "intendante@example.org"
 
 

@@ -7,10 +7,10 @@ import re
 
 import httpx
 
+from tests.constants import SLUG
 from tests.e2e.browser import assert_focus_visible, expect, sign_in
 
 SCENARIO = "proposing"  # a steward, and Mehdi who will comment
-SLUG = "qualite-mentorat"
 TITLE = "Dire aux candidats le temps à prévoir chaque mois"
 RATIONALE = "Les candidats renoncent quand ils découvrent **tard** le temps demandé."
 ADDED = "Ils indiquent aussi le nombre d'heures à prévoir chaque mois."

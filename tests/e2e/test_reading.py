@@ -8,10 +8,10 @@ import io
 
 import pytest
 
+from tests.constants import SLUG
 from tests.e2e.browser import assert_focus_visible, expect
 
 SCENARIO = "reading"  # release 1.1.0 amends REC-1 of the starter's 1.0.0
-SLUG = "qualite-mentorat"
 OLD_TITLE = "Un message de recrutement honnête sur l'engagement"  # REC-1 in 1.0.0
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from tests.constants import SLUG
 from tests.e2e.browser import expect, sign_in
 
 SCENARIO = "voting"  # GT Recrutement (2 members) answers for REC; Awa's amendment of REC-1 in discussion
-SLUG = "qualite-mentorat"
 ADDED = "Ils précisent aussi le temps à prévoir chaque mois."  # by the amendment (tests/e2e/seed.py)
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 

@@ -8,6 +8,7 @@ import json
 
 import httpx
 
+from tests.constants import PASSWORD
 from tests.hostile.helpers import Site, make_steward, unsafe_markup
 
 CANARY = '"><svg onload=alert(1)>{{7*7}}'
@@ -93,7 +94,7 @@ async def people(site: Site) -> dict:
         "/register",
         {
             "email": "author@example.org",
-            "password": "un mot de passe solide",
+            "password": PASSWORD,
             "display_name": CANARY,
             "organisation": CANARY,
             "territory": CANARY,

@@ -12,10 +12,9 @@ from piccolo.conf.apps import Finder
 
 from proposals.roles import Role
 from proposals.tables import Account
+from tests.constants import PASSWORD
 
 BASE_URL = "https://testserver"
-PASSWORD = "un mot de passe solide"
-SLUG = "qualite-mentorat"
 # Tables a signed-in caller writes to whatever the request (sessions, tokens, sign-in counters).
 BOOKKEEPING = {"rate_limit", "account_session", "api_token"}
 

@@ -5,7 +5,8 @@ test_oversize_input.py, odd addresses in test_odd_addresses.py."""
 
 from __future__ import annotations
 
-from tests.hostile.helpers import SLUG, Caller, Site, row_counts
+from tests.constants import PASSWORD, SLUG
+from tests.hostile.helpers import Caller, Site, row_counts
 from tests.hostile.world import AMENDMENT, World, bodies_endpoints, refused
 
 # --- JSON bodies ------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ def valid_bodies(world: World) -> list[tuple[str, str, Caller, dict, set[str]]]:
             "POST",
             "/accounts",
             world.author,
-            {"email": "new@example.org", "password": "un mot de passe solide", "display_name": "N"},
+            {"email": "new@example.org", "password": PASSWORD, "display_name": "N"},
             set(),
         ),
         ("PATCH", f"/accounts/{world.author.id}", world.steward, {"role": "member"}, {"role"}),
@@ -177,9 +178,9 @@ async def test_nul_characters_are_refused_everywhere(site: Site, world: World):
     forms = [
         (
             "/register",
-            {"email": "nul@example.org", "password": "un mot de passe solide", "display_name": "N"},
+            {"email": "nul@example.org", "password": PASSWORD, "display_name": "N"},
         ),
-        ("/sign-in", {"email": "author@example.org", "password": "un mot de passe solide"}),
+        ("/sign-in", {"email": "author@example.org", "password": PASSWORD}),
         (
             "/proposals",
             {

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from markdown_it import MarkdownIt
 
 from indicators.exports import FORMULA_TRIGGERS
+from tests.constants import SLUG
 from tests.hostile.canary import (
     CANARY,
     EVALUATED,
@@ -32,7 +33,7 @@ from tests.hostile.canary import (
     people,
     strings_in,
 )
-from tests.hostile.helpers import SLUG, Site, unsafe_markup
+from tests.hostile.helpers import Site, unsafe_markup
 
 
 async def test_the_canary_never_comes_out_as_markup(site: Site):

@@ -25,8 +25,9 @@ from markdown_it import MarkdownIt
 import web.markdown
 from proposals.discussion import COMMENT_MAX
 from proposals.services import TEXT_MAX
+from tests.constants import SLUG
 from tests.hostile.canary import CANARY
-from tests.hostile.helpers import SLUG, Site, make_steward, row_counts, unsafe_markup
+from tests.hostile.helpers import Site, make_steward, row_counts, unsafe_markup
 from web.markdown import render_markdown
 from web.templating import markdown as markdown_filter
 

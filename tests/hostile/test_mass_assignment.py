@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from proposals.tables import Account, Ballot, Comment, Proposal, WorkingGroup
-from tests.hostile.helpers import PASSWORD, SLUG, Site, make_steward, row_counts
+from tests.constants import PASSWORD, SLUG
+from tests.hostile.helpers import Site, make_steward, row_counts
 from tests.hostile.world import AMENDMENT
 
 CONTENT = ("title", "statement", "rationale", "evidence_level", "measurement", "territorial_note")

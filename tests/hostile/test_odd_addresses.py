@@ -7,7 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.hostile.helpers import SLUG, Site, row_counts
+from tests.constants import SLUG
+from tests.hostile.helpers import Site, row_counts
 from tests.hostile.world import AMENDMENT, World, refused
 
 # --- Ids ------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from tests.hostile.helpers import PASSWORD, Site, csrf_of
+from tests.constants import PASSWORD
+from tests.hostile.helpers import Site, csrf_of
 
 HOSTILE_NEXT = [
     "//evil.example",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from proposals.discussion import COMMENT_MAX, HIDE_REASON_MAX
 from proposals.services import TEXT_MAX, TITLE_MAX
 from proposals.voting import VOTE_REASON_MAX
-from tests.hostile.helpers import SLUG, Site, row_counts
+from tests.constants import PASSWORD, SLUG
+from tests.hostile.helpers import Site, row_counts
 from tests.hostile.world import AMENDMENT, World, bodies_endpoints, refused
 from web.requests import MAX_BODY_BYTES
 
@@ -71,13 +72,13 @@ async def test_oversize_fields_are_refused_with_their_limit(site: Site, world: W
             "POST",
             "/accounts",
             world.author,
-            {"email": "a" * 250 + "@x.org", "password": "un mot de passe solide", "display_name": "N"},
+            {"email": "a" * 250 + "@x.org", "password": PASSWORD, "display_name": "N"},
         ),
         (
             "POST",
             "/accounts",
             world.author,
-            {"email": "a@example.org", "password": "un mot de passe solide", "display_name": "N" * 101},
+            {"email": "a@example.org", "password": PASSWORD, "display_name": "N" * 101},
         ),
         (
             "POST",
@@ -85,7 +86,7 @@ async def test_oversize_fields_are_refused_with_their_limit(site: Site, world: W
             world.author,
             {
                 "email": "a@example.org",
-                "password": "un mot de passe solide",
+                "password": PASSWORD,
                 "display_name": "N",
                 "organisation": "O" * 201,
             },
@@ -96,7 +97,7 @@ async def test_oversize_fields_are_refused_with_their_limit(site: Site, world: W
             world.author,
             {
                 "email": "a@example.org",
-                "password": "un mot de passe solide",
+                "password": PASSWORD,
                 "display_name": "N",
                 "territory": "T" * 101,
             },
@@ -184,7 +185,7 @@ async def test_oversize_fields_are_refused_with_their_limit(site: Site, world: W
         (
             site.browser(),
             "/register",
-            {"email": "b@example.org", "password": "un mot de passe solide", "display_name": "N" * 101},
+            {"email": "b@example.org", "password": PASSWORD, "display_name": "N" * 101},
         ),
     ]
     for browser, path, form in forms:

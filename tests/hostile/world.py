@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.hostile.helpers import SLUG, Browser, Caller, Site, make_steward
+from tests.constants import SLUG
+from tests.hostile.helpers import Browser, Caller, Site, make_steward
 
 AMENDMENT = {
     "kind": "amend",

@@ -7,10 +7,9 @@ import pytest
 from indicators.content import IndicatorText
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.versions import Bump
+from tests.constants import SLUG, STARTER_HASH
 
-SLUG = "qualite-mentorat"
 API = f"/api/v1/frameworks/{SLUG}"
-STARTER_HASH = "7602360d3be1def3bd65c1ac06ea2015d087e2fc8256f3033534fd7d25e9fbc4"
 
 
 async def publish_amendment() -> None:

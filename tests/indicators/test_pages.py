@@ -9,8 +9,8 @@ import pytest
 from indicators.content import IndicatorText
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.versions import Bump
+from tests.constants import SLUG
 
-SLUG = "qualite-mentorat"
 BASE = f"/frameworks/{SLUG}"
 
 

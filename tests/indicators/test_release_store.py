@@ -10,12 +10,11 @@ from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import find_release, get_framework, indicator_history, list_releases, load_release
 from indicators.verification import check_release_hashes
 from indicators.versions import Bump
+from tests.constants import SLUG, STARTER_HASH
 from web.failures import Conflict, InvalidInput, NotFound
 
-SLUG = "qualite-mentorat"
 # The starter release's hash is a fact people may have written down: it must never drift,
 # whatever the engine or the version of the code.
-STARTER_HASH = "7602360d3be1def3bd65c1ac06ea2015d087e2fc8256f3033534fd7d25e9fbc4"
 
 pytestmark = pytest.mark.usefixtures("db")
 

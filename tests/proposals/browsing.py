@@ -13,9 +13,8 @@ from proposals.accounts import register_account
 from proposals.proposing import create_proposal
 from proposals.roles import Actor, Role
 from proposals.working_groups import add_member, create_working_group
+from tests.constants import PASSWORD, SLUG
 
-PASSWORD = "un mot de passe solide"
-SLUG = "qualite-mentorat"
 CONTENT = ("title", "statement", "rationale", "evidence_level", "measurement", "territorial_note")
 
 

@@ -12,8 +12,8 @@ from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.tables import Account, WorkingGroup, WorkingGroupMember, WorkingGroupTheme
 from proposals.voting import cast_vote, open_vote
+from tests.constants import SLUG
 
-SLUG = "qualite-mentorat"
 _numbers = count(1)
 
 

@@ -9,10 +9,9 @@ import pytest
 
 from proposals.accounts import register_account
 from proposals.roles import Role
+from tests.constants import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("db")
-
-PASSWORD = "un mot de passe solide"
 
 
 def csrf_of(page: str) -> str:

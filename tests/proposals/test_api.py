@@ -7,18 +7,9 @@ import pytest
 
 from proposals.accounts import register_account
 from proposals.roles import Role
+from tests.constants import AMENDMENT, PASSWORD
 
 pytestmark = pytest.mark.usefixtures("db")
-
-PASSWORD = "un mot de passe solide"
-AMENDMENT = {
-    "kind": "amend",
-    "base_version": "1.0.0",
-    "indicator": "REC-1",
-    "title": "Dire la durée d'engagement en mois",
-    "rationale": "Les candidats comprennent mieux **six mois** que « durée minimale ».",
-    "content": {"statement": "Les supports de recrutement indiquent la durée minimale en mois."},
-}
 
 
 class Api:

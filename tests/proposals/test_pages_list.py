@@ -13,15 +13,8 @@ from proposals.roles import Role
 from proposals.voting import cast_vote, decide_proposal, open_vote
 from server.app import create_app
 from server.settings import Settings
-from tests.proposals.browsing import (
-    SLUG,
-    amendment,
-    check_structure,
-    group_for,
-    person,
-    post,
-    sign_in,
-)
+from tests.constants import SLUG
+from tests.proposals.browsing import amendment, check_structure, group_for, person, post, sign_in
 
 pytestmark = pytest.mark.usefixtures("db")
 

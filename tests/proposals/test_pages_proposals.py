@@ -15,9 +15,8 @@ from proposals.roles import Actor, Role
 from proposals.rules import set_rule
 from proposals.tables import Proposal
 from proposals.voting import cast_vote, decide_proposal, open_vote
+from tests.constants import PASSWORD, SLUG
 from tests.proposals.browsing import (
-    PASSWORD,
-    SLUG,
     amendment,
     content_form,
     csrf_of,

@@ -8,9 +8,9 @@ from proposals.discussion import proposal_revisions
 from proposals.proposing import create_proposal, preview_change, revise_proposal, withdraw_proposal
 from proposals.reading import get_proposal, list_proposals
 from proposals.tables import AuditEntry, Proposal, ProposalRevision
+from tests.constants import SLUG
 from tests.proposals.factories import (
     NEW_INDICATOR,
-    SLUG,
     add_proposal,
     amend_proposal,
     make_account,

@@ -17,7 +17,8 @@ from proposals.working_groups import (
     remove_member,
     working_groups_of,
 )
-from tests.proposals.factories import SLUG, make_account, make_steward
+from tests.constants import SLUG
+from tests.proposals.factories import make_account, make_steward
 from web.failures import Conflict, Forbidden, InvalidInput, NotFound, NotSignedIn
 
 RULE = Rule()

@@ -20,14 +20,8 @@ from proposals.voting import (
     open_vote,
     vote_status,
 )
-from tests.proposals.factories import (
-    SLUG,
-    add_proposal,
-    in_vote,
-    make_account,
-    make_group,
-    make_steward,
-)
+from tests.constants import SLUG
+from tests.proposals.factories import add_proposal, in_vote, make_account, make_group, make_steward
 from web.failures import Conflict, Forbidden, InvalidInput
 
 pytestmark = pytest.mark.usefixtures("db")

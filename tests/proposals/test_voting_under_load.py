@@ -16,8 +16,8 @@ from proposals.voting import (
     cast_vote,
     decide_proposal,
 )
+from tests.constants import SLUG
 from tests.proposals.factories import (
-    SLUG,
     add_proposal,
     amend_proposal,
     in_vote,

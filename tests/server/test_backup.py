@@ -16,8 +16,9 @@ from proposals.tables import Comment
 from server import backup_postgres
 from server.backup import BackupError
 from tests.conftest import DATABASE_URL, ON_POSTGRES
+from tests.constants import PASSWORD
 from tests.proposals.factories import add_proposal, make_account
-from tests.server.live import PASSWORD, as_dict, fetch, live_server, other_database, run_cli, table_counts
+from tests.server.live import as_dict, fetch, live_server, other_database, run_cli, table_counts
 
 pytestmark = pytest.mark.usefixtures("db")
 

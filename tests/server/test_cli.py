@@ -12,6 +12,7 @@ import pytest
 from piccolo.engine import engine_finder
 
 from tests.conftest import ON_POSTGRES
+from tests.constants import PASSWORD, SLUG
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -23,16 +24,16 @@ def referentiel(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_export_in_every_format():
-    as_json = referentiel("export", "qualite-mentorat")
+    as_json = referentiel("export", SLUG)
     assert as_json.returncode == 0, as_json.stderr
     release = json.loads(as_json.stdout)
     assert release["version"] == "1.0.0"
     assert release["themes"][0]["indicators"][0]["html_url"] == (
         "/frameworks/qualite-mentorat/releases/1.0.0/indicators/REC-1"
     )
-    rows = list(csv.reader(io.StringIO(referentiel("export", "qualite-mentorat", "--format", "csv").stdout)))
+    rows = list(csv.reader(io.StringIO(referentiel("export", SLUG, "--format", "csv").stdout)))
     assert len(rows) == 36 and rows[1][2] == "REC-1"
-    markdown = referentiel("export", "qualite-mentorat", "--release", "1.0.0", "--format", "md").stdout
+    markdown = referentiel("export", SLUG, "--release", "1.0.0", "--format", "md").stdout
     assert "### REC-1" in markdown
 
 
@@ -40,8 +41,8 @@ def test_export_in_every_format():
     ("args", "message"),
     [
         (("export", "nope"), "no framework called 'nope'"),
-        (("export", "qualite-mentorat", "--release", "7.0.0"), "no release 7.0.0"),
-        (("export", "qualite-mentorat", "--release", "seven"), "not a release number"),
+        (("export", SLUG, "--release", "7.0.0"), "no release 7.0.0"),
+        (("export", SLUG, "--release", "seven"), "not a release number"),
     ],
 )
 def test_export_errors_are_one_clear_line(args: tuple[str, ...], message: str):
@@ -90,7 +91,7 @@ def test_user_create_reads_the_password_from_stdin():
             "--role",
             "steward",
         ],
-        input="un mot de passe solide\n",
+        input=f"{PASSWORD}\n",
         capture_output=True,
         text=True,
         timeout=120,
@@ -99,7 +100,7 @@ def test_user_create_reads_the_password_from_stdin():
     assert "<anne@example.org> as steward" in result.stderr
     again = subprocess.run(
         [sys.executable, "-m", "server.cli", "user", "create", "--email", "anne@example.org", "--name", "A"],
-        input="un mot de passe solide\n",
+        input=f"{PASSWORD}\n",
         capture_output=True,
         text=True,
         timeout=120,

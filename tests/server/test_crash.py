@@ -13,21 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server.live import (
-    SLUG,
-    create_steward,
-    fetch,
-    live_server,
-    other_database,
-    proposal_in_vote,
-    run_cli,
-)
+from tests.constants import SLUG, STARTER_HASH
+from tests.server.live import create_steward, fetch, live_server, other_database, proposal_in_vote, run_cli
 
 pytestmark = pytest.mark.usefixtures("db")
 
 FAULTS = str(Path(__file__).parent / "faults")
 
-STARTER_HASH = "7602360d3be1def3bd65c1ac06ea2015d087e2fc8256f3033534fd7d25e9fbc4"
 RELEASES = "SELECT version, content_hash FROM framework_release ORDER BY id"
 # Revisions that no release points at: what a half-written publication would leave.
 ORPHAN_REVISIONS = (

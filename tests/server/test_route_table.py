@@ -16,6 +16,7 @@ from proposals.proposing import create_proposal
 from proposals.roles import Role
 from proposals.working_groups import create_working_group
 from server.app import create_app
+from tests.constants import PASSWORD, SLUG
 
 ANYONE, ACCOUNT, STEWARD = "anyone", "account", "steward"
 
@@ -100,7 +101,6 @@ BODIES = {
 }
 
 NOT_ROUTES_OF_OURS = ("/static/{file_path:path}", "/schema", "/schema/{path:str}")
-PASSWORD = "un mot de passe solide"
 
 
 def app_routes() -> set[tuple[str, str]]:
@@ -122,13 +122,13 @@ def test_every_route_is_in_the_table():
 async def ids(db) -> dict[str, str]:
     steward = (await register_account("steward@example.org", PASSWORD, "S", role=Role.steward)).actor
     author = (await register_account("author@example.org", PASSWORD, "A")).actor
-    group = await create_working_group(steward, "qualite-mentorat", "GT", ["REC"])
+    group = await create_working_group(steward, SLUG, "GT", ["REC"])
     proposal = await create_proposal(
-        author, "qualite-mentorat", "retire", "latest", "Retirer REC-4", "Parce que.", indicator="REC-4"
+        author, SLUG, "retire", "latest", "Retirer REC-4", "Parce que.", indicator="REC-4"
     )
     comment = await add_comment(author, proposal.id, "Un avis.")
     return {
-        "slug": "qualite-mentorat",
+        "slug": SLUG,
         "version": "1.0.0",
         "code": "REC-1",
         "spec": "1.0.0...latest",
