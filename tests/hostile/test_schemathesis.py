@@ -29,10 +29,10 @@ from proposals.proposing import create_proposal
 from proposals.roles import Role
 from proposals.working_groups import add_member, create_working_group
 from server.app import create_app
-from tests.hostile.helpers import PASSWORD
+from tests.constants import PASSWORD, SLUG
 
 EXAMPLES = 25
-EXISTING = {"slug": "qualite-mentorat", "proposal_id": 1, "comment_id": 1, "group_id": 1, "account_id": 2}
+EXISTING = {"slug": SLUG, "proposal_id": 1, "comment_id": 1, "group_id": 1, "account_id": 2}
 BUDGET_SECONDS = 60
 
 
@@ -96,11 +96,11 @@ async def test_no_operation_answers_with_a_server_error(db: None):
     token = await create_api_token(account.id)
     # Something for the operations to find: account 2, proposal 1 with comment 1, working group 1.
     author = await register_account("author@example.org", PASSWORD, "Author")
-    group = await create_working_group(account.actor, "qualite-mentorat", "GT", ["REC"])
+    group = await create_working_group(account.actor, SLUG, "GT", ["REC"])
     await add_member(account.actor, group.id, author.id)
     proposal = await create_proposal(
         author.actor,
-        "qualite-mentorat",
+        SLUG,
         "amend",
         "latest",
         "Titre",
