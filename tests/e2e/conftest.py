@@ -69,7 +69,6 @@ async def site(
     database_url = f"sqlite:///{folder / 'e2e.db'}"
     env = {
         "REFERENTIEL_PASSWORD_HASHING": "fast",
-        "REFERENTIEL_LATEST_TTL": "0",
         # The default, Secure cookies: Chromium keeps them from http://127.0.0.1 (a secure context).
         "REFERENTIEL_SECURE_COOKIES": None,
     }
