@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from litestar import Litestar, Router
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -26,8 +25,10 @@ from server.decisions import DecisionLoop
 from server.settings import Settings
 from web.cache import Cache, Generations
 from web.changes import ChangeListener, attach
+from web.csrf import csrf_middleware
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
+from web.numbers import canonical_numbers_middleware
 from web.requests import MAX_BODY_BYTES
 from web.response_cache import response_cache_middleware
 from web.security import add_security_headers
@@ -98,17 +99,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=state,
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,  # 413 beyond it (web/errors.py says the limit)
-        # Who is asking first: the response cache answers each viewer as the handlers would.
-        middleware=[authentication_middleware, response_cache_middleware],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="rv_csrf",
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            # The API takes no cookie; health checks and static files need no token either.
-            exclude=["/api/", "/healthz", "/static/"],
-        ),
+        # Who is asking first: the CSRF check binds tokens to the session, and the response cache
+        # answers each viewer as the handlers would.
+        middleware=[
+            canonical_numbers_middleware,
+            authentication_middleware,
+            csrf_middleware,
+            response_cache_middleware,
+        ],
         before_send=[add_security_headers],
         # Only the schema itself: the documentation UIs load scripts from CDNs, which the CSP forbids.
         openapi_config=OpenAPIConfig(

@@ -14,7 +14,8 @@ from functools import cache
 
 from litestar import Request, Response
 
-from web.requests import csrf_token, language_of, viewer_of
+from web.csrf import csrf_token
+from web.requests import language_of, viewer_of
 from web.responses import HTML, Body, shared_response, started_at
 from web.templating import Templates
 

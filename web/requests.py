@@ -8,7 +8,6 @@ from typing import NamedTuple, TypeVar
 import msgspec
 from litestar import Request
 from litestar.types import Scope
-from litestar.utils.scope.state import ScopeState
 
 from web.failures import InvalidInput
 from web.i18n import LANGUAGE_COOKIE, negotiate, translated
@@ -31,24 +30,32 @@ class Viewer(NamedTuple):
         return f"{self.language}|{'in' if self.signed_in else 'out'}"
 
 
+def read_cookie(scope: Scope, wanted: str) -> str | None:
+    """The value of a cookie (the first of that name), None if absent or empty."""
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, found = part.strip().partition("=")
+                if key == wanted and found:
+                    return found
+    return None
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope["headers"]:
+        if name == wanted:
+            return value.decode("latin-1")
+    return None
+
+
 def read_scope(scope: Scope) -> tuple[str, str | None]:
     """The negotiated language, and the session cookie if any, from the raw headers.
 
     The one reading of these headers, shared by handlers and the response cache so that both
     always agree on which copy of a page a visitor gets.
     """
-    language_cookie = accept = session = None
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                key, _, val = part.strip().partition("=")
-                if key == LANGUAGE_COOKIE:
-                    language_cookie = val
-                elif key == SESSION_COOKIE and val:
-                    session = val
-        elif name == b"accept-language" and accept is None:
-            accept = value.decode("latin-1")
-    return negotiate(language_cookie, accept), session
+    language = negotiate(read_cookie(scope, LANGUAGE_COOKIE), _header(scope, b"accept-language"))
+    return language, read_cookie(scope, SESSION_COOKIE)
 
 
 def language_of(request: Request) -> str:
@@ -100,11 +107,6 @@ def local_path(target: str | None, fallback: str = "/") -> str:
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return fallback
     return target
-
-
-def csrf_token(request: Request) -> str:
-    """The token a form must send back (Litestar's CSRF middleware set it for this request)."""
-    return ScopeState.from_scope(request.scope).csrf_token or ""
 
 
 async def form_data(request: Request) -> dict[str, str]:
