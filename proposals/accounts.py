@@ -14,7 +14,7 @@ from proposals.audit import record
 from proposals.passwords import check_password, hash_password, verify_password
 from proposals.roles import Actor, Role
 from proposals.tables import Account, WorkingGroupMember
-from proposals.topics import account_topic
+from proposals.topics import GROUPS, account_topic
 from web.changes import announce
 from web.failures import Conflict, InvalidInput, NotFound
 from web.messages import Term
@@ -173,7 +173,7 @@ async def set_role(actor: Actor, account_id: int, role: object) -> AccountView:
         if row["role"] != new_role.value:
             await Account.update({Account.role: new_role.value}).where(Account.id == account_id)
             await record(actor.id, "account.role_changed", "account", account_id, {"role": new_role.value})
-            await announce(account_topic(account_id))
+            await announce(account_topic(account_id), GROUPS)  # who votes in its groups changes
     return await get_account(account_id)
 
 
@@ -208,5 +208,5 @@ async def set_active(actor: Actor, account_id: int, active: bool) -> AccountView
             await record(
                 actor.id, "account.activated" if active else "account.deactivated", "account", account_id
             )
-            await announce(account_topic(account_id))
+            await announce(account_topic(account_id), GROUPS)  # who votes in its groups changes
     return await get_account(account_id)

@@ -53,7 +53,7 @@ class VoteStatus:
     """Where a vote stands, without its tally (hidden until the decision)."""
 
     status: str
-    group_size: int
+    group_size: int  # its voters: active members of the group with the member role or above
     voted: int
     quorum_needed: int
     vote_opened_at: datetime | None
@@ -170,7 +170,7 @@ async def my_ballot(proposal_id: int, account_id: int) -> BallotView | None:
 
 
 async def _tally(proposal_id: int, members: tuple[int, ...]) -> Tally:
-    """Ballots of the group's current members, by choice."""
+    """Ballots of the group's voters (group_for_theme), by choice: no one else's count."""
     if not members:
         return Tally()
     rows = (
@@ -188,27 +188,34 @@ async def vote_status(proposal_id: int) -> VoteStatus:
     row = await proposal_row(proposal_id)
     rule = await get_rule(row["framework"])
     group = await group_for_theme(row["theme"])
-    members = group[1] if group else ()
+    voters = group[1] if group else ()
     voted = (
-        await Ballot.count().where((Ballot.proposal == proposal_id) & Ballot.voter.is_in(list(members)))
-        if members
+        await Ballot.count().where((Ballot.proposal == proposal_id) & Ballot.voter.is_in(list(voters)))
+        if voters
         else 0
     )
     return VoteStatus(
         status=row["status"],
-        group_size=len(members),
+        group_size=len(voters),
         voted=voted,
-        quorum_needed=quorum_needed(len(members), rule),
+        quorum_needed=quorum_needed(len(voters), rule),
         vote_opened_at=row["vote_opened_at"],
         closes_at=row["closes_at"],
     )
+
+
+async def voters_of(proposal_id: int) -> tuple[int, ...]:
+    """The accounts that may vote on a proposal now (group_for_theme)."""
+    group = await group_for_theme((await proposal_row(proposal_id))["theme"])
+    return group[1] if group else ()
 
 
 async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime | None = None) -> Decision:
     """Apply the decision rule to the ballots; publish an accepted proposal as a new release at once.
 
     actor None: automatic, only once the vote has closed. Otherwise a steward, at any time. The group's
-    size is taken at decision time and only its current members' ballots count. An accepted proposal
+    size is taken at decision time: only its voters then (group_for_theme) count, in the quorum's
+    denominator and in the tally. An accepted proposal
     whose indicator changed since its base raises Conflict (StaleChange) and changes nothing.
     """
     if actor is not None:
@@ -219,7 +226,8 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
         await lock_row(Proposal, proposal_id)
         row = await _row_to_decide(actor, proposal_id, now)
         tally = await _count(row)
-        release = await _publish(row) if tally.pop("accepted") else None
+        accepted, eligible = tally.pop("accepted"), tally.pop("eligible")
+        release = await _publish(row) if accepted else None
         status = "accepted" if release is not None else "rejected"
         await Proposal.update(
             {
@@ -231,7 +239,14 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
             }
         ).where(Proposal.id == proposal_id)
         version = release.version if release else None
-        detail = {"status": status, "tally": tally, "release": version, "automatic": actor is None}
+        # The record says who could vote when it closed (ballot choices stay secret).
+        detail = {
+            "status": status,
+            "tally": tally,
+            "eligible": eligible,
+            "release": version,
+            "automatic": actor is None,
+        }
         await record(actor.id if actor else None, "proposal.decided", "proposal", proposal_id, detail)
         await announce(PROPOSALS, proposal_topic(proposal_id))
     return Decision(proposal_id, row["framework_slug"], status, tally, version)
@@ -257,18 +272,20 @@ async def _row_to_decide(actor: Actor | None, proposal_id: int, now: datetime) -
 
 async def _count(row: dict) -> dict:
     """The tally as stored with the decision ({for, against, abstain, group_size, quorum_reached}),
-    and whether the rule accepts the proposal (`accepted`, not stored)."""
+    whether the rule accepts the proposal (`accepted`) and who could vote (`eligible`, recorded in
+    the audit log)."""
     rule = await get_rule(row["framework"])
     group = await group_for_theme(row["theme"])
-    members = group[1] if group else ()
-    tally = await _tally(row["id"], members)
+    voters = group[1] if group else ()
+    tally = await _tally(row["id"], voters)
     return {
         "for": tally.for_,
         "against": tally.against,
         "abstain": tally.abstain,
-        "group_size": len(members),
-        "quorum_reached": quorum_reached(tally, len(members), rule),
-        "accepted": decide_outcome(row["kind"], tally, len(members), rule),
+        "group_size": len(voters),
+        "quorum_reached": quorum_reached(tally, len(voters), rule),
+        "accepted": decide_outcome(row["kind"], tally, len(voters), rule),
+        "eligible": list(voters),
     }
 
 

@@ -27,6 +27,8 @@ class WorkingGroupInfo:
 
 
 MAX_THEMES = 100
+# The roles whose members of a working group vote.
+VOTING_ROLES = [role.value for role in Role if role.at_least(Role.member)]
 # The advisory lock's namespace on PostgreSQL (with the framework's id): one group change at a time.
 GROUPS_LOCK = 3
 
@@ -228,7 +230,13 @@ async def list_working_groups(framework_slug: str) -> list[WorkingGroupInfo]:
 
 
 async def group_for_theme(theme_id: int) -> tuple[int, tuple[int, ...]] | None:
-    """The working group answering for a theme and its members' account ids, or None."""
+    """The working group answering for a theme and those of its members who may vote (voters), or None.
+
+    A voter is an active account with the member role or above that belongs to the group: a member
+    demoted to practitioner or deactivated stops being one at once, on every open vote. Their
+    ballots are kept but stop counting (they count again if the account becomes a voter again
+    before the vote closes).
+    """
     row = (
         await WorkingGroupTheme.select(WorkingGroupTheme.working_group)
         .where(WorkingGroupTheme.theme == theme_id)
@@ -236,12 +244,17 @@ async def group_for_theme(theme_id: int) -> tuple[int, tuple[int, ...]] | None:
     )
     if row is None:
         return None
-    members = (
-        await WorkingGroupMember.select(WorkingGroupMember.account)
-        .where(WorkingGroupMember.working_group == row["working_group"])
-        .order_by(WorkingGroupMember.account)
+    member = WorkingGroupMember
+    voters = (
+        await member.select(member.account)
+        .where(
+            (member.working_group == row["working_group"])
+            & (member.account.is_active == True)  # noqa: E712 (a SQL comparison, not Python's)
+            & member.account.role.is_in(VOTING_ROLES)
+        )
+        .order_by(member.account)
     )
-    return row["working_group"], tuple(m["account"] for m in members)
+    return row["working_group"], tuple(m["account"] for m in voters)
 
 
 async def working_groups_of(account_id: int) -> list[tuple[int, str]]:

@@ -60,6 +60,7 @@ from proposals.voting import (
     my_ballot,
     open_vote,
     vote_status,
+    voters_of,
 )
 from proposals.working_groups import WorkingGroupInfo, list_working_groups
 from web.failures import DomainError, InvalidInput
@@ -144,6 +145,7 @@ class Debate:
     timeline: list[TimelineEvent]
     group: WorkingGroupInfo | None
     voting: VoteStatus | None
+    voters: tuple[int, ...]  # who may vote, while the vote is open
     reasons: list[tuple[str, str]]
     vote_from: datetime | None
 
@@ -174,6 +176,7 @@ async def _debate(request: Request, proposal_id: int) -> Debate:
             None,
         ),
         voting=await vote_status(proposal_id) if proposal.status == "voting" else None,
+        voters=await voters_of(proposal_id) if proposal.status == "voting" else (),
         reasons=await against_reasons(proposal_id) if proposal.status in DECIDED else [],
         vote_from=vote_from,
     )
@@ -190,11 +193,12 @@ async def _proposal_page(
     debate = await request.app.state.reads.get(
         ("debate", proposal_id), lambda: _debate(request, proposal_id), topics=_debate_topics
     )
-    proposal, group = debate.proposal, debate.group
+    proposal = debate.proposal
     is_author = actor is not None and actor.id == proposal.author.id
     is_steward = actor is not None and actor.role.at_least(Role.steward)
-    is_member = actor is not None and group is not None and any(m[0] == actor.id for m in group.members)
-    ballot = await my_ballot(proposal_id, actor.id) if debate.voting is not None and is_member else None
+    # May vote: an active member of the group with the member role or above.
+    is_member = actor is not None and debate.voting is not None and actor.id in debate.voters
+    ballot = await my_ballot(proposal_id, actor.id) if is_member else None
     can_open = proposal.status == "discussion" and (
         is_steward or (is_author and debate.vote_from is not None and datetime.now(UTC) >= debate.vote_from)
     )

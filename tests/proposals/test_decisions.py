@@ -289,6 +289,7 @@ async def test_every_change_is_in_the_audit_log_with_a_valid_chain():
     assert entries[-1]["detail"] == {
         "status": "accepted",
         "tally": {"for": 2, "against": 1, "abstain": 0, "group_size": 3, "quorum_reached": True},
+        "eligible": sorted(member.id for member in members),
         "release": "1.1.0",
         "automatic": True,
     }
