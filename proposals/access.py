@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from piccolo.columns import Column
@@ -17,8 +18,11 @@ from proposals.roles import Actor, Role
 from proposals.tables import ApiToken, Session
 from proposals.topics import account_topic
 from web.changes import announce
+from web.failures import NotFound
 
 SESSION_LIFETIME = timedelta(days=14)
+TOKEN_LIFETIME = timedelta(days=90)
+LAST_USE_PRECISION = timedelta(minutes=5)
 
 
 def _digest(secret: str) -> str:
@@ -75,16 +79,74 @@ async def actor_for_session(secret: str) -> Actor | None:
     return Actor(row["id"], Role(row["role"]), row["display_name"])
 
 
-async def create_api_token(account_id: int) -> str:
+async def create_api_token(account_id: int, lifetime: timedelta = TOKEN_LIFETIME) -> str:
+    """A new API token for the account, working for `lifetime` (unless revoked). Returns its secret,
+    shown once: only its hash is kept."""
     secret = "rv_" + secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
     async with ApiToken._meta.db.transaction():
-        await ApiToken.insert(
-            ApiToken(token_hash=_digest(secret), account=account_id, created_at=datetime.now(UTC))
+        token = ApiToken(
+            token_hash=_digest(secret), account=account_id, created_at=now, expires_at=now + lifetime
         )
-        await record(account_id, "token.created", "account", account_id)
+        await ApiToken.insert(token)
+        await record(account_id, "token.created", "account", account_id, {"token": token.id})
     return secret
 
 
+@dataclass(frozen=True)
+class TokenView:
+    """An API token as its owner sees it (never the token itself)."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+
+
+_TOKEN_COLUMNS = (ApiToken.id, ApiToken.created_at, ApiToken.expires_at, ApiToken.last_used_at)
+
+
+async def describe_token(secret: str) -> TokenView:
+    row = await ApiToken.select(*_TOKEN_COLUMNS).where(ApiToken.token_hash == _digest(secret)).first()
+    if row is None:
+        raise NotFound("There is no such API token.")
+    return TokenView(**row)
+
+
+async def list_tokens(account_id: int) -> list[TokenView]:
+    """The account's tokens that still work, newest first."""
+    rows = (
+        await ApiToken.select(*_TOKEN_COLUMNS)
+        .where((ApiToken.account == account_id) & (ApiToken.expires_at > datetime.now(UTC)))
+        .order_by(ApiToken.id, ascending=False)
+    )
+    return [TokenView(**row) for row in rows]
+
+
+async def revoke_token(actor: Actor, token_id: int) -> None:
+    """The owner revokes one of their tokens: it stops working at once, in every worker. Another
+    account's token is not found (its existence is not told)."""
+    async with ApiToken._meta.db.transaction():
+        revoked = (
+            await ApiToken.delete()
+            .where((ApiToken.id == token_id) & (ApiToken.account == actor.id))
+            .returning(ApiToken.id)
+        )
+        if not revoked:
+            raise NotFound("You have no API token number %(number)s.", number=str(token_id))
+        await record(actor.id, "token.revoked", "account", actor.id, {"token": token_id})
+        await announce(account_topic(actor.id))
+
+
 async def actor_for_token(secret: str) -> Actor | None:
-    row = await _actor(ApiToken, secret)
-    return None if row is None else Actor(row["id"], Role(row["role"]), row["display_name"])
+    """The account of a token that has not expired. Its last use is written at most every
+    LAST_USE_PRECISION (this runs when a worker does not know the token yet, not at every request)."""
+    row = await _actor(
+        ApiToken, secret, ApiToken.id.as_alias("token_id"), ApiToken.expires_at, ApiToken.last_used_at
+    )
+    now = datetime.now(UTC)
+    if row is None or row["expires_at"] is None or row["expires_at"] <= now:
+        return None
+    if row["last_used_at"] is None or row["last_used_at"] < now - LAST_USE_PRECISION:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
+    return Actor(row["id"], Role(row["role"]), row["display_name"])

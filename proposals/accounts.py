@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +10,7 @@ from asyncpg.exceptions import UniqueViolationError
 
 from proposals.access import end_all_access
 from proposals.audit import record
+from proposals.identities import normalise_email, person_text
 from proposals.passwords import check_password, hash_password, verify_password
 from proposals.roles import Actor, Role
 from proposals.tables import Account, WorkingGroupMember
@@ -18,8 +18,6 @@ from proposals.topics import GROUPS, account_topic
 from web.changes import announce
 from web.failures import Conflict, InvalidInput, NotFound
 from web.messages import Term
-
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True)
@@ -38,30 +36,22 @@ class AccountView:
         return Actor(self.id, self.role, self.display_name)
 
 
-def _text(value: object, field: str, label: Term, max_length: int, required: bool = True) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput("%(label)s must be text.", field, label=label)
-    text = value.strip()
-    if "\x00" in text:
-        raise InvalidInput("%(label)s contains a NUL character.", field, label=label)
-    if required and not text:
-        raise InvalidInput("%(label)s is required.", field, label=label)
-    if len(text) > max_length:
-        raise InvalidInput(
-            "%(label)s must have at most %(maximum)s characters.", field, label=label, maximum=max_length
-        )
-    return text
+class EmailTaken(Conflict):
+    """An account has this address already. `registration` holds what was submitted, cleaned, so
+    that a page or the API may answer exactly as for a new account (and tell nobody which
+    addresses are registered)."""
+
+    def __init__(self, registration: Registration) -> None:
+        super().__init__("An account with this email address exists already.")
+        self.registration = registration
 
 
-def normalise_email(value: object) -> str:
-    email = _text(value, "email", Term("The email address"), 254).lower()
-    if not _EMAIL.fullmatch(email):
-        raise InvalidInput("%(email)r is not an email address.", "email", email=email)
-    return email
-
-
-def _email_taken() -> Conflict:
-    return Conflict("An account with this email address exists already.")
+@dataclass(frozen=True)
+class Registration:
+    email: str
+    display_name: str
+    organisation: str
+    territory: str
 
 
 def _view(row: dict, groups: tuple[tuple[int, str], ...] = ()) -> AccountView:
@@ -101,20 +91,22 @@ async def register_account(
         raise InvalidInput("The password must be text.", "password")
     check_password(password)
     fields = {
-        "display_name": _text(display_name, "display_name", Term("The display name"), 100),
-        "organisation": _text(
+        "display_name": person_text(display_name, "display_name", Term("The display name"), 100),
+        "organisation": person_text(
             organisation or "", "organisation", Term("The organisation"), 200, required=False
         ),
-        "territory": _text(territory or "", "territory", Term("The territory"), 100, required=False),
+        "territory": person_text(territory or "", "territory", Term("The territory"), 100, required=False),
     }
-    password_hash = await hash_password(password)  # outside the transaction: it takes a while
+    submitted = Registration(email, **fields)
+    # Outside the transaction (it takes a while), and for a taken address too: same time, same answer.
+    password_hash = await hash_password(password)
     account = Account(
         email=email, password_hash=password_hash, role=role.value, created_at=datetime.now(UTC), **fields
     )
     try:
         async with Account._meta.db.transaction():
             if await Account.exists().where(Account.email == email):
-                raise _email_taken()
+                raise EmailTaken(submitted)
             await Account.insert(account)
             await record(account.id, "account.registered", "account", account.id, {"role": role.value})
     except (UniqueViolationError, sqlite3.IntegrityError) as error:
@@ -122,7 +114,7 @@ async def register_account(
         # COMMITTED); the unique index lets one in and the other is refused here, rolled back.
         if not _email_index(error):
             raise
-        raise _email_taken() from None
+        raise EmailTaken(submitted) from None
     return AccountView(account.id, email, role=role, is_active=True, **fields)
 
 

@@ -127,3 +127,50 @@ def _broken(row: dict, previous: str) -> BrokenLink | None:
     if entry_hash(row["prev_hash"], at, row["actor"], row["action"], target, detail) != row["entry_hash"]:
         return BrokenLink(row["id"], row["action"], at, "its entry_hash does not match its content")
     return None
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    target_type: str
+    target_id: int
+    detail: dict
+    entry_hash: str
+
+
+async def audit_lines(page_number: int, per_page: int) -> tuple[list[AuditLine], int]:
+    """One page of the audit log, newest first, and how many entries it holds. Two queries."""
+    total = await AuditEntry.count()
+    rows = (
+        await AuditEntry.select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.actor.display_name.as_alias("actor_name"),
+            AuditEntry.action,
+            AuditEntry.target_type,
+            AuditEntry.target_id,
+            AuditEntry.detail,
+            AuditEntry.entry_hash,
+        )
+        .order_by(AuditEntry.id, ascending=False)
+        .limit(per_page)
+        .offset((page_number - 1) * per_page)
+        .output(load_json=True)
+    )
+    lines = [
+        AuditLine(
+            id=row["id"],
+            at=row["at"],
+            actor=row["actor_name"],
+            action=row["action"],
+            target_type=row["target_type"],
+            target_id=row["target_id"],
+            detail=row["detail"] if isinstance(row["detail"], dict) else {},
+            entry_hash=row["entry_hash"],
+        )
+        for row in rows
+    ]
+    return lines, total

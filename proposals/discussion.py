@@ -25,7 +25,8 @@ from web.failures import Conflict, NotFound
 from web.markdown import render_markdown_off_loop
 from web.messages import Term
 
-COMMENT_MAX = 20_000
+# A comment is a contribution to a debate, not a document: its page stays light (tests/hostile).
+COMMENT_MAX = 10_000
 HIDE_REASON_MAX = 500
 
 
@@ -71,7 +72,7 @@ async def add_comment(
     """Anyone signed in comments on a proposal in discussion or voting, or replies to a comment of it."""
     actor = signed_in(actor, Term("comment on a proposal"))
     positive_id(proposal_id, Term("proposal number"))
-    body = clean_text(body, Term("comment"), COMMENT_MAX, field="body")
+    body = clean_text(body, Term("comment"), COMMENT_MAX, field="body", markdown=True)
     if reply_to is not None:
         positive_id(reply_to, Term("comment replied to"), "reply_to")
     body_html = await render_markdown_off_loop(body)

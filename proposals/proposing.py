@@ -56,8 +56,7 @@ async def create_proposal(
     content: dict | None = None,
 ) -> ProposalView:
     actor = signed_in(actor, Term("write a proposal"))
-    title = clean_text(title, Term("proposal's title"), TITLE_MAX, field="title")
-    rationale = clean_text(rationale, Term("proposal's rationale"), TEXT_MAX, field="rationale")
+    title, rationale = _clean_title(title), _clean_rationale(rationale)
     change = await resolve_change(framework_slug, kind, base_version, indicator, theme, change_class, content)
     text = {
         "title": title,
@@ -92,6 +91,14 @@ async def create_proposal(
         await record(actor.id, "proposal.created", "proposal", proposal.id, detail)
         await announce(PROPOSALS)
     return await get_proposal(proposal.id)
+
+
+def _clean_title(title: object) -> str:
+    return clean_text(title, Term("proposal's title"), TITLE_MAX, field="title", line=True)
+
+
+def _clean_rationale(rationale: object) -> str:
+    return clean_text(rationale, Term("proposal's rationale"), TEXT_MAX, field="rationale", markdown=True)
 
 
 def _change_columns(change: ResolvedChange) -> dict:
@@ -135,10 +142,8 @@ async def revise_proposal(
     published). `expected_revision` is the revision the author saw: if it was revised since, Conflict."""
     actor = signed_in(actor, Term("revise a proposal"))
     positive_id(expected_revision, Term("expected revision"), "expected_revision")
-    if title is not None:
-        title = clean_text(title, Term("proposal's title"), TITLE_MAX, field="title")
-    if rationale is not None:
-        rationale = clean_text(rationale, Term("proposal's rationale"), TEXT_MAX, field="rationale")
+    title = _clean_title(title) if title is not None else None
+    rationale = _clean_rationale(rationale) if rationale is not None else None
     given = normalise_content(content)
     row = await proposal_row(proposal_id)
     _check_revisable(actor, row, expected_revision, rebase)

@@ -1,12 +1,81 @@
-"""Fixed-window counters kept in the database, so that every worker counts the same attempts."""
+"""Abuse limits: how often an action may be done, per account and per address, counted in the
+database so that every worker (and host) counts the same attempts.
+
+Each limit is a number of attempts in a fixed window of seconds, under a name "action:scope":
+scope `account` (the signed-in account), `address` (the client's address, see
+web.requests.client_address) or `account-address` (the pair). Past a limit the action is refused
+with 429 and Retry-After; `sign-in:account` is softer: past it, sign-ins to the account are slowed,
+never refused, so that nobody can lock the owner out of their own account. Defaults below;
+REFERENTIEL_RATE_LIMITS overrides some ("comment:account=30/3600,vote:address=500/3600").
+"""
 
 from __future__ import annotations
 
+import asyncio
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from proposals.tables import RateLimit
 from web.failures import TooManyAttempts
 from web.messages import Term
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+
+
+HOUR, QUARTER = 3600, 900
+# Generous for people (a room of trainees behind one address, a steward's busy hour), tight for
+# scripts: a human does not write two comments a minute for an hour.
+DEFAULT_LIMITS: dict[str, Limit] = {
+    "register:address": Limit(50, QUARTER),
+    "sign-in:address": Limit(50, QUARTER),
+    "sign-in:account-address": Limit(10, QUARTER),
+    "sign-in:account": Limit(30, QUARTER),  # soft: slows, never refuses
+    "token:account": Limit(50, HOUR),
+    "proposal:account": Limit(20, HOUR),
+    "proposal:address": Limit(100, HOUR),
+    "revision:account": Limit(60, HOUR),
+    "revision:address": Limit(300, HOUR),
+    "comment:account": Limit(120, HOUR),
+    "comment:address": Limit(600, HOUR),
+    "vote:account": Limit(120, HOUR),
+    "vote:address": Limit(600, HOUR),
+}
+SOFT = {"sign-in:account"}
+SLOWDOWN_SECONDS = 1.0  # per attempt past a soft limit
+SLOWDOWN_MAX_SECONDS = 5.0
+_SETTING = re.compile(r"([a-z-]+:[a-z-]+)=([0-9]{1,6})/([0-9]{1,7})")
+# The actions as messages name them ("Too many comments: try again in 12 min.").
+WHAT = {
+    "register": Term("registrations"),
+    "sign-in": Term("sign-in attempts"),
+    "token": Term("API tokens created"),
+    "proposal": Term("proposals"),
+    "revision": Term("revisions"),
+    "comment": Term("comments"),
+    "vote": Term("votes"),
+}
+
+
+def parse_limits(text: str) -> dict[str, Limit]:
+    """ "name=count/seconds" separated by commas; ValueError naming what is wrong."""
+    limits = {}
+    for part in (part.strip() for part in text.split(",")):
+        if not part:
+            continue
+        match = _SETTING.fullmatch(part)
+        if match is None or match.group(1) not in DEFAULT_LIMITS:
+            raise ValueError(f"{part!r}: write NAME=COUNT/SECONDS, NAME one of {', '.join(DEFAULT_LIMITS)}")
+        count, seconds = int(match.group(2)), int(match.group(3))
+        if count < 1 or seconds < 1:
+            raise ValueError(f"{part!r}: the count and the seconds are at least 1")
+        limits[match.group(1)] = Limit(count, seconds)
+    return limits
+
 
 _HIT = """
 INSERT INTO rate_limit (key, window_start, hits) VALUES ({}, {}, 1)
@@ -17,21 +86,45 @@ RETURNING hits, window_start
 """
 
 
-async def hit(key: str, limit: int, window: timedelta, what: Term) -> None:
-    """Count one attempt under `key`; TooManyAttempts past `limit` in the current window."""
+async def _count(key: str, window: timedelta) -> tuple[int, int]:
+    """One more attempt under `key`: (attempts in the current window, seconds until it ends)."""
     now = datetime.now(UTC)
     expired_before = now - window
     [row] = await RateLimit.raw(_HIT, key[:200], now, expired_before, expired_before, now)
-    if row["hits"] > limit:
-        started = row["window_start"]
-        if isinstance(started, str):
-            started = datetime.fromisoformat(started)
-        retry_after = max(
-            1, int((started.replace(tzinfo=started.tzinfo or UTC) + window - now).total_seconds())
-        )
-        raise TooManyAttempts(
-            "Too many %(what)s: try again in %(minutes)s min.",
-            retry_after,
-            what=what,
-            minutes=retry_after // 60 + 1,
-        )
+    started = row["window_start"]
+    if isinstance(started, str):
+        started = datetime.fromisoformat(started)
+    remaining = (started.replace(tzinfo=started.tzinfo or UTC) + window - now).total_seconds()
+    return row["hits"], max(1, int(remaining))
+
+
+async def hit(limits: dict[str, Limit], name: str, who: str) -> None:
+    """Count one attempt of `name` ("comment:account") by `who` (an account id, an address...):
+    TooManyAttempts past a hard limit, a pause past a soft one."""
+    limit = limits[name]
+    hits, retry_after = await _count(f"{name}:{who}", timedelta(seconds=limit.seconds))
+    if hits <= limit.count:
+        return
+    if name in SOFT:
+        await asyncio.sleep(min(SLOWDOWN_MAX_SECONDS, SLOWDOWN_SECONDS * (hits - limit.count)))
+        return
+    raise TooManyAttempts(
+        "Too many %(what)s: try again in %(minutes)s min.",
+        retry_after,
+        what=WHAT[name.partition(":")[0]],
+        minutes=retry_after // 60 + 1,
+    )
+
+
+async def limit_action(
+    limits: dict[str, Limit], action: str, account: int | str | None = None, address: str | None = None
+) -> None:
+    """Count an attempt of `action` under each of its limits that applies."""
+    for scope, who in (
+        ("account", account),
+        ("address", address),
+        ("account-address", f"{account}|{address}"),
+    ):
+        name = f"{action}:{scope}"
+        if name in limits and who is not None and (scope != "account-address" or (account and address)):
+            await hit(limits, name, str(who))

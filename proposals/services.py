@@ -17,7 +17,9 @@ from indicators.worddiff import word_diff
 from proposals.roles import Actor
 from proposals.tables import Proposal
 from web.failures import InvalidInput, NotFound, NotSignedIn
+from web.markdown import refuse_costly_markdown
 from web.messages import Term
+from web.text import describe, has_visible_character, refused_character
 
 STATUSES = ("discussion", "voting", "accepted", "rejected", "withdrawn")
 # The statuses as messages say them ("Proposal 3 is being voted on: ...").
@@ -66,17 +68,35 @@ def moment(now: datetime | None) -> datetime:
 
 
 def clean_text(
-    value: object, what: Term, max_length: int, *, required: bool = True, field: str | None = None
+    value: object,
+    what: Term,
+    max_length: int,
+    *,
+    required: bool = True,
+    field: str | None = None,
+    line: bool = False,
+    markdown: bool = False,
 ) -> str:
-    """`value` stripped; InvalidInput (naming `field`) if it is not text, holds a NUL, is empty (when
-    required) or too long."""
+    """`value` stripped; InvalidInput (naming `field`) if it is not text, holds a NUL, a control or
+    direction character (a `line`, such as a title, also no line break and no invisible character,
+    and something visible), is empty (when required) or too long, or is Markdown too costly to show."""
     if not isinstance(value, str):
         raise InvalidInput("The %(what)s must be text.", field, what=what)
     if "\x00" in value:
         raise InvalidInput("The %(what)s contains a NUL character, which is not allowed.", field, what=what)
     value = value.strip()
+    hidden = refused_character(value, multiline=not line, invisible=line)
+    if hidden is not None:
+        raise InvalidInput(
+            "The %(what)s contains %(character)s, which is not allowed: remove it.",
+            field,
+            what=what,
+            character=describe(hidden),
+        )
     if required and not value:
         raise InvalidInput("The %(what)s is empty: write at least one character.", field, what=what)
+    if line and value and not has_visible_character(value):
+        raise InvalidInput("The %(what)s must show at least one letter, digit or sign.", field, what=what)
     if len(value) > max_length:
         raise InvalidInput(
             "The %(what)s is too long: %(length)s characters where at most %(maximum)s are allowed.",
@@ -85,6 +105,8 @@ def clean_text(
             length=len(value),
             maximum=max_length,
         )
+    if markdown:
+        refuse_costly_markdown(value, what, field)
     return value
 
 
@@ -153,11 +175,11 @@ def normalise_content(content: object) -> dict:
             continue
         what, field = CONTENT_NAMES[name], f"content.{name}"
         if name == "title":
-            result[name] = clean_text(value, what, TITLE_MAX, field=field)
+            result[name] = clean_text(value, what, TITLE_MAX, field=field, line=True)
         elif name in ("statement", "rationale"):
-            result[name] = clean_text(value, what, TEXT_MAX, field=field)
+            result[name] = clean_text(value, what, TEXT_MAX, field=field, markdown=True)
         elif name == "evidence_level":
-            level = clean_text(value, what, 20, field=field)
+            level = clean_text(value, what, 20, field=field, line=True)
             if level not in EVIDENCE_LEVELS:
                 raise InvalidInput(
                     "Unknown evidence level %(level)r: use one of %(levels)s.",
@@ -167,7 +189,7 @@ def normalise_content(content: object) -> dict:
                 )
             result[name] = level
         else:  # measurement and territorial_note may be empty ('' removes a territorial note)
-            result[name] = clean_text(value, what, TEXT_MAX, required=False, field=field)
+            result[name] = clean_text(value, what, TEXT_MAX, required=False, field=field, markdown=True)
     return result
 
 

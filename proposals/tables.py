@@ -65,10 +65,15 @@ class Session(Table, tablename="account_session"):
 
 
 class ApiToken(Table, tablename="api_token"):
+    """An API client's bearer token; only its hash is stored. It works until `expires_at` (always
+    set: the migration that added it set it for the tokens made before) or until it is revoked."""
+
     id = Serial(primary_key=True)
     token_hash = Varchar(length=64, unique=True)
     account = _required(Account)
     created_at = Timestamptz()
+    expires_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
 
 
 class RateLimit(Table, tablename="rate_limit"):

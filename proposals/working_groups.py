@@ -38,7 +38,7 @@ async def create_working_group(
 ) -> WorkingGroupInfo:
     actor = signed_in(actor, Term("create a working group"))
     actor.require(Role.steward, Term("create a working group"))
-    name = clean_text(name, Term("working group's name"), 200, field="name")
+    name = clean_text(name, Term("working group's name"), 200, field="name", line=True)
     codes = _theme_codes(theme_codes)
     framework = await get_framework(framework_slug)
     async with WorkingGroup._meta.db.transaction():

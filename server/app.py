@@ -16,7 +16,8 @@ from indicators import urls
 from indicators.release_cache import ReleaseCache
 from indicators.routes.api import INDICATOR_API
 from indicators.routes.pages import PAGE_HANDLERS
-from proposals.routes.accounts import ACCOUNT_API, ACCOUNT_PAGES
+from proposals.routes.accounts import ACCOUNT_PAGES
+from proposals.routes.accounts_api import ACCOUNT_API
 from proposals.routes.api import PROPOSAL_API
 from proposals.routes.authentication import authentication_middleware
 from proposals.routes.pages import PROPOSAL_PAGES

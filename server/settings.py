@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from proposals.rate_limits import DEFAULT_LIMITS, Limit, parse_limits
 from web.database import sqlite_path
 
 DEFAULT_DATABASE_URL = "sqlite:///referentiel.db"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class SettingsError(ValueError):
@@ -32,6 +35,13 @@ class Settings:
     secure_cookies: bool = True
     # How often each worker looks for votes past their closing time, in seconds.
     decision_interval_seconds: float = 30.0
+    # The site's public address, for every absolute URL (API html_url, feeds, downloads): the Host
+    # a request names never shapes an answer. `referentiel serve` defaults it to where it listens.
+    base_url: str = DEFAULT_BASE_URL
+    # Proxies whose X-Forwarded-For is believed (per-address limits use the client it names).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # How often each action may be done, per account and per address (proposals/rate_limits.py).
+    rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
 
     @property
     def is_sqlite(self) -> bool:
@@ -53,6 +63,9 @@ class Settings:
             default_framework=env.get("REFERENTIEL_DEFAULT_FRAMEWORK", "qualite-mentorat"),
             secure_cookies=env.get("REFERENTIEL_SECURE_COOKIES", "1") != "0",
             decision_interval_seconds=_number(env, "REFERENTIEL_DECISION_INTERVAL", 30.0),
+            base_url=base_url(env.get("REFERENTIEL_BASE_URL") or DEFAULT_BASE_URL),
+            trusted_proxies=trusted_proxies(env.get("REFERENTIEL_TRUSTED_PROXIES", "")),
+            rate_limits=_limits(env.get("REFERENTIEL_RATE_LIMITS", "")),
         )
 
 
@@ -67,6 +80,37 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise SettingsError(f"{name}={text!r}: it cannot be negative")
     return value
+
+
+def base_url(text: str) -> str:
+    """scheme://host[:port], without a path: what every absolute URL of the site starts with."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+        raise SettingsError(
+            f"REFERENTIEL_BASE_URL={text!r}: write the site's public address, e.g. https://referentiel.example.org"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise SettingsError(f"REFERENTIEL_BASE_URL={text!r}: no query, fragment or credentials")
+    try:
+        parts.port  # noqa: B018 (raises on a port out of range)
+    except ValueError:
+        raise SettingsError(f"REFERENTIEL_BASE_URL={text!r}: the port is not valid") from None
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def trusted_proxies(text: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Addresses or networks, separated by commas: 10.0.0.5, 10.1.0.0/16, ::1."""
+    try:
+        return tuple(ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+    except ValueError as error:
+        raise SettingsError(f"REFERENTIEL_TRUSTED_PROXIES={text!r}: {error}") from None
+
+
+def _limits(text: str) -> dict[str, Limit]:
+    try:
+        return {**DEFAULT_LIMITS, **parse_limits(text)}
+    except ValueError as error:
+        raise SettingsError(f"REFERENTIEL_RATE_LIMITS={text!r}: {error}") from None
 
 
 def database_url_from(env: Mapping[str, str]) -> str:

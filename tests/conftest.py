@@ -15,7 +15,15 @@ _TMP = Path(tempfile.mkdtemp(prefix="referentiel-tests-"))
 DATABASE_URL = os.environ.get("REFERENTIEL_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 os.environ["REFERENTIEL_DATABASE_URL"] = DATABASE_URL
 os.environ["REFERENTIEL_SECRET_KEY"] = "test-secret-key-not-for-production"
+os.environ["REFERENTIEL_BASE_URL"] = "https://testserver"  # the address the in-process client uses
 os.environ["REFERENTIEL_PASSWORD_HASHING"] = "fast"
+# Every test's people come from one address (the in-process client's): limits per address would
+# count them all as one person. The limits themselves are tested with their defaults
+# (tests/hostile/test_abuse_limits.py).
+os.environ["REFERENTIEL_RATE_LIMITS"] = ",".join(
+    f"{action}:address=100000/60"
+    for action in ("register", "sign-in", "proposal", "revision", "comment", "vote")
+)
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
 
 import httpx  # noqa: E402

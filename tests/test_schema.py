@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -22,7 +23,7 @@ from piccolo.table import Table
 
 from proposals.accounts import register_account
 from tests.conftest import DATABASE_URL
-from tests.server.live import PASSWORD, other_database, run_cli, table_counts
+from tests.server.live import PASSWORD, fetch, other_database, run_cli, table_counts
 from web.database import postgres_dsn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -404,8 +405,9 @@ async def copy_rows(source_url: str, target_url: str, tables: list[type[Table]])
         with contextlib.closing(sqlite3.connect(target_url.removeprefix("sqlite:///"))) as target:
             target.execute("ATTACH DATABASE ? AS source", (source_url.removeprefix("sqlite:///"),))
             for table in tables:
-                columns = ", ".join(column._meta.db_column_name for column in table._meta.columns)
                 name = table._meta.tablename
+                # The columns the earlier schema has (later migrations may have added some).
+                columns = ", ".join(row[1] for row in target.execute(f"PRAGMA main.table_info({name})"))
                 target.execute(f"INSERT INTO main.{name} ({columns}) SELECT {columns} FROM source.{name}")
             target.commit()
         return
@@ -414,7 +416,13 @@ async def copy_rows(source_url: str, target_url: str, tables: list[type[Table]])
     try:
         for table in tables:
             name = table._meta.tablename
-            rows = await source.fetch(f"SELECT * FROM {name} ORDER BY 1")
+            earlier = await target.fetch(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = $1 ORDER BY ordinal_position",
+                name,
+            )
+            columns = ", ".join(row["column_name"] for row in earlier)
+            rows = await source.fetch(f"SELECT {columns} FROM {name} ORDER BY 1")
             if rows:
                 await target.copy_records_to_table(name, records=rows, columns=list(rows[0].keys()))
             key = table._meta.primary_key
@@ -427,6 +435,25 @@ async def copy_rows(source_url: str, target_url: str, tables: list[type[Table]])
     finally:
         await source.close()
         await target.close()
+
+
+async def insert_earlier_token(database_url: str, made: datetime) -> None:
+    """An API token as the earlier schema held them: no expiry."""
+    sql = "INSERT INTO api_token (token_hash, account, created_at) VALUES ({}, 1, {})"
+    if database_url.startswith("sqlite"):
+        with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"))) as connection:
+            connection.execute(sql.format("?", "?"), ("0" * 64, made.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")))
+            connection.commit()
+        return
+    connection = await asyncpg.connect(postgres_dsn(database_url))
+    try:
+        await connection.execute(sql.format("$1", "$2"), "0" * 64, made)
+    finally:
+        await connection.close()
+
+
+def as_moment(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def all_migration_ids() -> set[tuple[str, str]]:
@@ -457,12 +484,17 @@ async def test_a_database_made_by_the_earlier_migrations_upgrades_in_place(db: N
         migrate_as_at_f21d5d4(database_url)
         assert await recorded_migrations(database_url) == set(MIGRATIONS_AT_F21D5D4.items())
         await copy_rows(DATABASE_URL, database_url, earlier_tables())
+        made = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+        await insert_earlier_token(database_url, made)
         earlier_names = {table._meta.tablename for table in earlier_tables()}
         before = {name: n for name, n in (await table_counts(database_url)).items() if name in earlier_names}
         assert before["release_entry"] > 0 and before["audit_log"] == 1
 
         upgraded = run_cli(database_url, "migrate")
         assert upgraded.returncode == 0, upgraded.stderr
+        [(expires_at,)] = await fetch(database_url, "SELECT expires_at FROM api_token")
+        # A token made before tokens expired: it expires 90 days after it was made.
+        assert as_moment(expires_at) == made + timedelta(days=90)
 
         after = await table_counts(database_url)
         assert {name: after[name] for name in before} == before

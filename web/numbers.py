@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Annotated
 
 from litestar.exceptions import NotFoundException
+from litestar.params import PathParameter, QueryParameter
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from web.failures import InvalidInput
@@ -24,18 +26,22 @@ _FRACTION = re.compile(r"([0-9]{1,4})/([0-9]{1,4})")
 _DECIMAL = re.compile(r"(?:0|1)?(?:\.[0-9]{1,4})?")
 
 
-def whole_number(value: str | None, what: Term, field: str, low: int = 1, high: int = LARGEST_ID) -> int:
-    """A whole number typed or chosen in a form or a query, from `low` to `high`."""
+def whole_number(value: str | None, what: Term, field: str) -> int:
+    """A positive id typed in (or chosen in) a form."""
     text = (value or "").strip()
-    if not _DIGITS.fullmatch(text) or not low <= int(text) <= high:
-        raise InvalidInput(
-            "The %(what)s must be a whole number from %(low)s to %(high)s.",
-            field,
-            what=what,
-            low=low,
-            high=high,
-        )
+    if not _DIGITS.fullmatch(text) or not 1 <= int(text) <= LARGEST_ID:
+        raise InvalidInput("The %(what)s must be a positive whole number.", field, what=what)
     return int(text)
+
+
+# A row's number in an address: never 0, negative or beyond what a column holds.
+RowId = Annotated[int, PathParameter(ge=1, le=LARGEST_ID)]
+# A page number as sent (?page=2), checked by its pattern: Litestar's int would take "1e3" or "١".
+PageText = Annotated[str | None, QueryParameter(name="page", pattern=r"^[1-9][0-9]{0,5}$")]
+
+
+def read_page(text: str | None) -> int:
+    return 1 if text is None else int(text)
 
 
 def parse_share(text: str) -> Fraction:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import NamedTuple, TypeVar
 
 import msgspec
@@ -77,23 +79,44 @@ def viewer_of(request: Request) -> Viewer:
     return viewer_in(request.scope)
 
 
-_HOST = re.compile(
-    r"(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}(?::[0-9]{1,5})?"  # name[:port]
-    r"|\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?"  # [IPv6][:port]
-)
-
-
 def site_base(request: Request) -> str:
-    """The site's own address (scheme and host), prefixed to the html_url of API answers.
+    """The site's public address (REFERENTIEL_BASE_URL), prefixed to every absolute URL: the Host a
+    request names never shapes an answer nor a cache entry."""
+    return request.app.state.settings.base_url
 
-    A Host header that is not a host name (or whose port is out of range) gives 'localhost'
-    rather than an error.
-    """
-    host = request.headers.get("host", "")
-    port = host.rpartition(":")[2] if host.count(":") == 1 else ""
-    if not _HOST.fullmatch(host) or (port.isdigit() and int(port) > 65535):
-        host = "localhost"
-    return f"{request.scope['scheme']}://{host}"
+
+def client_address(scope: Scope, trusted_proxies: Iterable[IPv4Network | IPv6Network]) -> str:
+    """Who is asking, for per-address limits: the peer, unless it is a trusted proxy
+    (REFERENTIEL_TRUSTED_PROXIES); then the last address of X-Forwarded-For that is not one, since
+    a client can write anything before what the proxies add."""
+    client = scope.get("client")
+    peer = client[0] if client else "unknown"
+    trusted = list(trusted_proxies)
+    if not trusted or not _within(peer, trusted):
+        return peer
+    forwarded = ",".join(
+        value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
+    )
+    for hop in reversed([part.strip() for part in forwarded.split(",") if part.strip()]):
+        if not _within(hop, trusted):
+            return hop if _is_address(hop) else peer
+    return peer
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(address: str, networks: list[IPv4Network | IPv6Network]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def local_path(target: str | None, fallback: str = "/") -> str:
@@ -107,12 +130,6 @@ def local_path(target: str | None, fallback: str = "/") -> str:
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return fallback
     return target
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    """A submitted form as plain strings (a repeated field keeps its last value)."""
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 Body = TypeVar("Body", bound=msgspec.Struct)

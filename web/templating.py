@@ -28,6 +28,12 @@ def markdown(text: str | None) -> Markup:
     return Markup(render_markdown(text or ""))  # nosec B704
 
 
+def isolate(text: object) -> Markup:
+    """Text of a person (a name, a title) isolated from the text around it, so that its direction
+    never changes how the rest of the line reads."""
+    return Markup("<bdi>{}</bdi>").format(text)
+
+
 def date(moment: datetime, form: str = "long") -> str:
     return format_date(moment, format=form, locale=current_language.get())
 
@@ -51,7 +57,9 @@ class Templates:
             lstrip_blocks=True,
         )
         self.environment.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
-        self.environment.filters.update(markdown=markdown, date=date, date_time=date_time, number=number)
+        self.environment.filters.update(
+            markdown=markdown, date=date, date_time=date_time, number=number, isolate=isolate
+        )
         self.environment.globals.update(globals)
 
     def render(self, template: str, language: str, **context: object) -> str:

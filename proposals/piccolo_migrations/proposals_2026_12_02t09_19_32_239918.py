@@ -110,9 +110,7 @@ DESCRIPTION = "baseline of tables.py for --auto (fake: the tables exist already)
 
 async def forwards():
     # Recorded as applied, never run: the raw-SQL migration before this one made these tables.
-    manager = MigrationManager(
-        migration_id=ID, app_name="proposals", description=DESCRIPTION, fake=True
-    )
+    manager = MigrationManager(migration_id=ID, app_name="proposals", description=DESCRIPTION, fake=True)
 
     manager.add_table(
         class_name="WorkingGroupMember",
@@ -121,13 +119,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="ApiToken", tablename="api_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="ApiToken", tablename="api_token", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
     manager.add_table(
         class_name="WorkingGroupTheme",
@@ -143,13 +137,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Ballot", tablename="ballot", schema=None, columns=None
-    )
+    manager.add_table(class_name="Ballot", tablename="ballot", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="AuditEntry", tablename="audit_log", schema=None, columns=None
-    )
+    manager.add_table(class_name="AuditEntry", tablename="audit_log", schema=None, columns=None)
 
     manager.add_table(
         class_name="WorkingGroup",
@@ -165,17 +155,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Proposal", tablename="proposal", schema=None, columns=None
-    )
+    manager.add_table(class_name="Proposal", tablename="proposal", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Comment", tablename="comment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Comment", tablename="comment", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="RateLimit", tablename="rate_limit", schema=None, columns=None
-    )
+    manager.add_table(class_name="RateLimit", tablename="rate_limit", schema=None, columns=None)
 
     manager.add_table(
         class_name="Session",

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, patch, post, put
-from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from indicators.queries import all_theme_codes, list_themes
 from proposals.discussion import add_comment, hide_comment, list_comments
@@ -18,9 +18,8 @@ from proposals.serialize import comment_json, page_json, proposal_json, release_
 from proposals.services import refuse_unknown_theme
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
+from web.numbers import PageText, RowId, read_page
 from web.requests import refuse_unknown_query, site_base, strictly
-
-Id = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]  # a row number: never 0, negative or huge
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):
@@ -126,7 +125,7 @@ async def api_create_group(
     guards=[signed_in],
     summary="Add a member to a working group (stewards; idempotent)",
 )
-async def api_add_member(request: Request, group_id: Id, account_id: Id) -> dict[str, Any]:
+async def api_add_member(request: Request, group_id: RowId, account_id: RowId) -> dict[str, Any]:
     return working_group_json(await add_member(require_actor(request), group_id, account_id))
 
 
@@ -149,6 +148,8 @@ async def api_create_proposal(
     return Response(proposal_json(view, site_base(request)), status_code=201)
 
 
+# 1 to 100, checked by its pattern (Litestar's int would take "1e2" or "١").
+PerPageText = Annotated[str | None, QueryParameter(name="per_page", pattern=r"^(100|[1-9][0-9]?)$")]
 LIST_QUERY = {"framework", "status", "theme", "page", "per_page"}
 
 
@@ -168,9 +169,13 @@ async def api_list_proposals(
     framework: Annotated[str | None, QueryParameter(max_length=100)] = None,
     status: Annotated[str | None, QueryParameter(max_length=20)] = None,
     theme: Annotated[str | None, QueryParameter(max_length=20)] = None,
-    page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    page_text: PageText = None,
+    per_page_text: Annotated[
+        str | None, QueryParameter(name="per_page", pattern=r"^(100|[1-9][0-9]?)$")
+    ] = None,
 ) -> dict[str, Any]:
+    page = read_page(page_text)
+    per_page = 20 if per_page_text is None else int(per_page_text)
     refuse_unknown_query(request, LIST_QUERY)  # a misspelt filter must not silently list everything
     await _check_filters(request, framework, theme)
     result = await list_proposals(framework, status, theme, page, per_page)
@@ -184,7 +189,7 @@ async def _proposal(request: Request, proposal_id: int) -> dict[str, Any]:
 
 
 @get("/proposals/{proposal_id:int}", summary="A proposal, its diff, and once decided its tally and release")
-async def api_get_proposal(request: Request, proposal_id: Id) -> dict[str, Any]:
+async def api_get_proposal(request: Request, proposal_id: RowId) -> dict[str, Any]:
     return await _proposal(request, proposal_id)
 
 
@@ -192,7 +197,7 @@ async def api_get_proposal(request: Request, proposal_id: Id) -> dict[str, Any]:
     "/proposals/{proposal_id:int}", guards=[signed_in], summary="Revise a proposal (author, in discussion)"
 )
 async def api_revise_proposal(
-    request: Request, proposal_id: Id, data: JSONBody[RevisionBody]
+    request: Request, proposal_id: RowId, data: JSONBody[RevisionBody]
 ) -> dict[str, Any]:
     data = await strictly(request, data)
     view = await revise_proposal(
@@ -208,14 +213,14 @@ async def api_revise_proposal(
 
 
 @post("/proposals/{proposal_id:int}/comments", guards=[signed_in], summary="Comment or reply (Markdown)")
-async def api_add_comment(request: Request, proposal_id: Id, data: JSONBody[CommentBody]) -> Response:
+async def api_add_comment(request: Request, proposal_id: RowId, data: JSONBody[CommentBody]) -> Response:
     data = await strictly(request, data)
     comment = await add_comment(require_actor(request), proposal_id, data.body, data.reply_to)
     return Response(comment_json(comment, site_base(request)), status_code=201)
 
 
 @get("/proposals/{proposal_id:int}/comments", summary="Threaded comments (hidden ones keep their place)")
-async def api_list_comments(request: Request, proposal_id: Id) -> list[dict[str, Any]]:
+async def api_list_comments(request: Request, proposal_id: RowId) -> list[dict[str, Any]]:
     base = site_base(request)
     return [comment_json(comment, base) for comment in await list_comments(proposal_id)]
 
@@ -223,14 +228,14 @@ async def api_list_comments(request: Request, proposal_id: Id) -> list[dict[str,
 @post(
     "/comments/{comment_id:int}/hiding", guards=[signed_in], summary="Hide a comment with a reason (stewards)"
 )
-async def api_hide_comment(request: Request, comment_id: Id, data: JSONBody[HidingBody]) -> dict[str, Any]:
+async def api_hide_comment(request: Request, comment_id: RowId, data: JSONBody[HidingBody]) -> dict[str, Any]:
     return comment_json(
         await hide_comment(require_actor(request), comment_id, data.reason), site_base(request)
     )
 
 
 @post("/proposals/{proposal_id:int}/voting", guards=[signed_in], status_code=200, summary="Open the vote")
-async def api_open_vote(request: Request, proposal_id: Id) -> dict[str, Any]:
+async def api_open_vote(request: Request, proposal_id: RowId) -> dict[str, Any]:
     view = await open_vote(require_actor(request), proposal_id)
     return {"status": view.status, "closes_at": view.closes_at.isoformat().replace("+00:00", "Z")}
 
@@ -238,13 +243,13 @@ async def api_open_vote(request: Request, proposal_id: Id) -> dict[str, Any]:
 @put(
     "/proposals/{proposal_id:int}/vote", guards=[signed_in], summary="Vote (a second vote replaces the first)"
 )
-async def api_vote(request: Request, proposal_id: Id, data: JSONBody[BallotBody]) -> dict[str, Any]:
+async def api_vote(request: Request, proposal_id: RowId, data: JSONBody[BallotBody]) -> dict[str, Any]:
     ballot = await cast_vote(require_actor(request), proposal_id, data.choice, data.reason)
     return {"proposal": ballot.proposal_id, "choice": ballot.choice, "reason": ballot.reason}
 
 
 @post("/proposals/{proposal_id:int}/decision", guards=[signed_in], status_code=200, summary="Decide now")
-async def api_decide(request: Request, proposal_id: Id) -> dict[str, Any]:
+async def api_decide(request: Request, proposal_id: RowId) -> dict[str, Any]:
     decision = await decide_proposal(require_actor(request), proposal_id)
     version = decision.release_version
     release = None if version is None else release_ref(decision.framework, version, site_base(request))
@@ -252,7 +257,7 @@ async def api_decide(request: Request, proposal_id: Id) -> dict[str, Any]:
 
 
 @post("/proposals/{proposal_id:int}/withdrawal", guards=[signed_in], status_code=200, summary="Withdraw")
-async def api_withdraw(request: Request, proposal_id: Id) -> dict[str, Any]:
+async def api_withdraw(request: Request, proposal_id: RowId) -> dict[str, Any]:
     view = await withdraw_proposal(require_actor(request), proposal_id)
     return {"id": view.id, "status": view.status}
 

@@ -40,14 +40,7 @@ from proposals.routes.proposal_forms import (
     form_field,
     framework_slug,
 )
-from proposals.routes.steward_pages import (
-    STEWARD_PAGES,
-    PageNumber,
-    problem,
-    sign_in_first,
-    submitted,
-    whole_number,
-)
+from proposals.routes.steward_pages import STEWARD_PAGES
 from proposals.rules import get_rule
 from proposals.services import STATUSES, moment, refuse_unknown_theme
 from proposals.topics import GROUPS, PROPOSALS, RULES, proposal_topic
@@ -64,7 +57,9 @@ from proposals.voting import (
 )
 from proposals.working_groups import WorkingGroupInfo, list_working_groups
 from web.failures import DomainError, InvalidInput
+from web.forms import problem, sign_in_first, submitted
 from web.messages import Term
+from web.numbers import PageText, read_page, whole_number
 from web.rendering import page, page_for_many, shared_page
 from web.requests import said
 
@@ -83,8 +78,9 @@ TIMELINE_ACTIONS = (
 
 @get("/proposals", name="proposals")
 async def proposals_list(
-    request: Request, status: Filter = None, theme: Filter = None, page_number: PageNumber = 1
+    request: Request, status: Filter = None, theme: Filter = None, page_text: PageText = None
 ) -> Response:
+    page_number = read_page(page_text)
     slug = framework_slug(request)
     framework, _current = await request.app.state.releases.framework(slug)
     filters = {name: value for name, value in (("status", status), ("theme", theme)) if value}

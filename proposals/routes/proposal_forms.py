@@ -17,10 +17,6 @@ from proposals.discussion import (
 )
 from proposals.proposing import create_proposal, preview_change
 from proposals.routes.authentication import actor_of, require_actor, signed_in
-from proposals.routes.steward_pages import (
-    sign_in_first,
-    submitted,
-)
 from proposals.services import (
     CONTENT_FIELDS,
     KINDS,
@@ -29,6 +25,7 @@ from proposals.services import (
 )
 from proposals.voting import VOTE_REASON_MAX
 from web.failures import DomainError, InvalidInput, NotFound
+from web.forms import sign_in_first, submitted
 from web.rendering import page
 from web.requests import said
 

@@ -1,12 +1,8 @@
-"""Steward pages: accounts and roles, working groups, the audit log. Also the small helpers that
-proposals.routes.pages shares with them (sign-in redirect, error status, form numbers)."""
+"""Steward pages: accounts and roles, working groups, the audit log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
-from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
@@ -14,56 +10,19 @@ from litestar.response import Redirect
 
 from indicators.queries import list_themes
 from proposals.accounts import list_accounts, set_active, set_role
+from proposals.audit import audit_lines
 from proposals.roles import Actor, Role
 from proposals.routes.authentication import actor_of, require_actor, signed_in
-from proposals.tables import AuditEntry
 from proposals.working_groups import add_member, create_working_group, list_working_groups, remove_member
-from web.failures import DomainError, InvalidInput
+from web.failures import DomainError
+from web.forms import problem, sign_in_first, submitted
 from web.messages import Term
+from web.numbers import PageText, read_page, whole_number
 from web.rendering import page
-from web.requests import form_data, said
 
 AUDIT_PER_PAGE = 50
-LARGEST_ID = 2_147_483_647  # an integer column's largest value: beyond it, no row can match
-PageNumber = Annotated[int, QueryParameter(name="page", ge=1, le=1_000_000)]
 # The account just changed, for the page to confirm it (after the redirect that follows a change).
-SavedAccount = Annotated[int | None, QueryParameter(name="saved", ge=1, le=LARGEST_ID)]
-
-
-# --- helpers shared with proposals.routes.pages ---------------------------------------------------
-
-
-def sign_in_first(request: Request) -> Redirect:
-    """To the sign-in page, then back here with the same query (a guard would drop the query)."""
-    target = request.scope["path"]
-    query = request.scope.get("query_string", b"").decode("latin-1")
-    if query:
-        target = f"{target}?{query}"
-    return Redirect(f"/sign-in?{urlencode({'next': target})}", status_code=303)
-
-
-def problem(request: Request, form: str, error: DomainError, field: str | None = None) -> dict:
-    """A message to show beside a form (and beside its field for bad input) when a POST fails, and at
-    the top of the page, in the page's language. `field` is the form's field a bad input is about when
-    the error names none."""
-    # For any other error, the state of things is at fault, not a field.
-    field = (error.field or field) if isinstance(error, InvalidInput) else None
-    return {"form": form, "field": field, "message": said(request, error.message)}
-
-
-def whole_number(value: str | None, what: Term, field: str) -> int:
-    """A positive id typed in (or chosen in) a form."""
-    text = (value or "").strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= LARGEST_ID:
-        raise InvalidInput("The %(what)s must be a positive whole number.", field, what=what)
-    return int(text)
-
-
-async def submitted(request: Request) -> dict[str, str]:
-    """The form's fields without the CSRF token; line endings as the stored texts have them."""
-    values = await form_data(request)
-    values.pop("_csrf_token", None)
-    return {key: value.replace("\r\n", "\n").replace("\r", "\n") for key, value in values.items()}
+SavedAccount = Annotated[str | None, QueryParameter(name="saved", pattern=r"^[1-9][0-9]{0,9}$")]
 
 
 def steward(request: Request) -> Actor:
@@ -73,55 +32,6 @@ def steward(request: Request) -> Actor:
 
 
 # --- the audit log --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AuditLine:
-    id: int
-    at: datetime
-    actor: str | None
-    action: str
-    target_type: str
-    target_id: int
-    detail: dict
-    entry_hash: str
-
-
-async def audit_lines(page_number: int, per_page: int) -> tuple[list[AuditLine], int]:
-    """One page of the audit log, newest first, and how many entries it holds. Two queries.
-
-    (A read-only query of the log; it would sit well in proposals.audit.)"""
-    total = await AuditEntry.count()
-    rows = (
-        await AuditEntry.select(
-            AuditEntry.id,
-            AuditEntry.at,
-            AuditEntry.actor.display_name.as_alias("actor_name"),
-            AuditEntry.action,
-            AuditEntry.target_type,
-            AuditEntry.target_id,
-            AuditEntry.detail,
-            AuditEntry.entry_hash,
-        )
-        .order_by(AuditEntry.id, ascending=False)
-        .limit(per_page)
-        .offset((page_number - 1) * per_page)
-        .output(load_json=True)
-    )
-    lines = [
-        AuditLine(
-            id=row["id"],
-            at=row["at"],
-            actor=row["actor_name"],
-            action=row["action"],
-            target_type=row["target_type"],
-            target_id=row["target_id"],
-            detail=row["detail"] if isinstance(row["detail"], dict) else {},
-            entry_hash=row["entry_hash"],
-        )
-        for row in rows
-    ]
-    return lines, total
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -156,10 +66,11 @@ def _account_saved(account_id: int) -> Redirect:
 
 @get("/steward/accounts", name="steward_accounts")
 async def steward_accounts(request: Request, saved: SavedAccount = None) -> Response:
+    saved_id = int(saved) if saved is not None else None
     if actor_of(request) is None:
         return sign_in_first(request)
     steward(request)
-    return await _accounts_page(request, saved=saved)
+    return await _accounts_page(request, saved=saved_id)
 
 
 @post("/steward/accounts/{account_id:int}/role", name="steward_set_role", guards=[signed_in])
@@ -264,7 +175,8 @@ async def steward_remove_member(
 
 
 @get("/steward/audit", name="steward_audit")
-async def steward_audit(request: Request, page_number: PageNumber = 1) -> Response:
+async def steward_audit(request: Request, page_text: PageText = None) -> Response:
+    page_number = read_page(page_text)
     if actor_of(request) is None:
         return sign_in_first(request)
     steward(request)

@@ -101,6 +101,7 @@ async def people(site: Site) -> dict:
         },
     )
     assert registered.status_code == 303, registered.text
+    await author.sign_in("author@example.org")
     who["author_browser"] = author
     who["author"] = await site.caller("author@example.org")
 

@@ -90,12 +90,12 @@ class Site:
     async def register(
         self, email: str, display_name: str, organisation: str = "", territory: str = ""
     ) -> int:
-        """An account registered through the API; its id."""
+        """An account registered through the API; its id (from a token: registering does not tell it)."""
         body = {"email": email, "password": PASSWORD, "display_name": display_name}
         body.update(organisation=organisation, territory=territory)
         response = await self.client.post("/api/v1/accounts", json=body)
         assert response.status_code == 201, response.text
-        return response.json()["id"]
+        return (await self.caller(email)).id
 
     async def caller(self, email: str) -> Caller:
         response = await self.client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD})

@@ -171,6 +171,7 @@ async def test_forms_ignore_fields_they_do_not_show(site: Site, people: dict):
     account = await Account.select().where(Account.email == "newcomer@example.org").first()
     assert account["role"] == "practitioner" and account["is_active"] and account["id"] != 1
     assert account["password_hash"] != "x"
+    await newcomer.sign_in("newcomer@example.org")
     assert (await newcomer.get("/steward")).status_code == 403
 
     # A proposal: in discussion, by its poster, revision 1, no tally.

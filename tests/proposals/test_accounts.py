@@ -32,16 +32,50 @@ async def register_in_browser(
     return await client.post("/register", data=data)
 
 
-async def test_register_signs_in_and_shows_the_account(client):
+async def test_register_then_sign_in_shows_the_account(client):
     response = await register_in_browser(client, organisation="Asso Mentorat", territory="Bretagne")
     assert response.status_code == 303
-    assert response.headers["location"] == "/account"
-    cookie = response.headers["set-cookie"]
+    assert response.headers["location"] == "/sign-in?registered=1&email=ana%40example.org&next=%2Faccount"
+    assert "rv_session" not in response.headers.get("set-cookie", "")  # as for an address already taken
+    form = await client.get(response.headers["location"])
+    assert "yours is ready" in form.text.replace("\n", " ") or "est prêt" in form.text
+    assert 'value="ana@example.org"' in form.text
+    signed_in = await client.post(
+        "/sign-in",
+        data={
+            "_csrf_token": csrf_of(form.text),
+            "email": "ana@example.org",
+            "password": PASSWORD,
+            "next": "/account",
+        },
+    )
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/account"
+    cookie = signed_in.headers["set-cookie"]
     assert (
         "rv_session=" in cookie and "HttpOnly" in cookie and "Secure" in cookie and "SameSite=lax" in cookie
     )
     page = (await client.get("/account")).text
     assert "ana@example.org" in page and "Asso Mentorat" in page and "Bretagne" in page
+
+
+async def test_registering_a_taken_address_answers_as_for_a_new_one(client):
+    """Nobody learns who is registered: same status, address, cookies and body for a new address and
+    a taken one, on the pages and in the API."""
+    await register_account("pris@example.org", PASSWORD, "Déjà là")
+    new, taken = (
+        await register_in_browser(client, "neuf@example.org"),
+        await register_in_browser(client, "pris@example.org"),
+    )
+    assert new.status_code == taken.status_code == 303
+    assert new.headers["location"].replace("neuf", "X") == taken.headers["location"].replace("pris", "X")
+    assert "rv_session" not in new.headers.get("set-cookie", "") + taken.headers.get("set-cookie", "")
+    body = {"password": PASSWORD, "display_name": "Quelqu'un"}
+    api_new = await client.post("/api/v1/accounts", json={"email": "autre@example.org", **body})
+    api_taken = await client.post("/api/v1/accounts", json={"email": "PRIS@example.org", **body})
+    assert api_new.status_code == api_taken.status_code == 201
+    assert api_new.json().keys() == api_taken.json().keys()
+    assert {**api_new.json(), "email": "X"} == {**api_taken.json(), "email": "X"}
+    assert api_taken.json()["display_name"] == "Quelqu'un"  # what was sent, not the owner's name
 
 
 async def test_forms_refuse_a_post_without_csrf_token(client):
@@ -156,12 +190,14 @@ async def test_api_registration_tokens_and_me(client):
     again = await client.post(
         "/api/v1/accounts", json={"email": "H@example.org", "password": PASSWORD, "display_name": "H"}
     )
-    assert again.status_code == 409
+    assert again.status_code == 201  # the same answer as for a new address: nobody learns who is registered
+    assert "id" not in created.json()
     token = (
         await client.post("/api/v1/tokens", json={"email": "h@example.org", "password": PASSWORD})
     ).json()
     me = await client.get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {token['token']}"})
-    assert me.json()["id"] == token["account_id"] == created.json()["id"]
+    assert me.json()["id"] == token["account_id"]
+    assert me.json()["display_name"] == "H"
     assert (await client.get("/api/v1/accounts/me")).status_code == 401
 
 

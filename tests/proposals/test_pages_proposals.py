@@ -51,6 +51,7 @@ async def test_a_change_goes_from_the_proposal_form_to_a_new_release(client):
         },
     )
     assert registered.status_code == 303
+    await sign_in(client, "autrice@example.org")
     text = await indicator_text(client, "REC-1")
     page = await client.get("/proposals/new?kind=amend&indicator=REC-1")
     assert page.status_code == 200
@@ -212,7 +213,7 @@ async def test_a_hidden_comment_keeps_its_place_and_shows_why(client):
     client.cookies.clear()
     page = (await client.get(f"/proposals/{proposal_id}")).text
     assert f'id="comment-{comment.id}"' in page
-    assert "Masqué par Stéphanie" in page and "Hors sujet" in page
+    assert "Masqué par <bdi>Stéphanie</bdi>" in page and "Hors sujet" in page
     assert "déplacé" not in page
 
 

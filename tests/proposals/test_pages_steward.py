@@ -51,14 +51,14 @@ async def test_a_steward_grants_roles(client):
     assert (await get_account(target.id)).role == Role.steward
     confirmed = await client.get(granted.headers["location"])
     assert '<div class="confirmation" role="status">' in confirmed.text
-    assert "Enregistré : Autre est animateur·rice, avec un compte actif." in confirmed.text
+    assert "Enregistré : <bdi>Autre</bdi> est animateur·rice, avec un compte actif." in confirmed.text
     assert '<div class="confirmation"' not in (await client.get("/steward/accounts")).text
     unknown = await client.get("/steward/accounts?saved=9999")
     assert unknown.status_code == 200 and '<div class="confirmation"' not in unknown.text
     assert (await client.get("/steward/accounts?saved=x")).status_code == 400
     deactivated = await post(client, f"/steward/accounts/{target.id}/active", {"active": "0"})
     confirmed = await client.get(deactivated.headers["location"])
-    assert "Enregistré : Autre est animateur·rice ; le compte est désactivé." in confirmed.text
+    assert "Enregistré : <bdi>Autre</bdi> est animateur·rice ; le compte est désactivé." in confirmed.text
     wrong = await post(client, f"/steward/accounts/{target.id}/role", {"role": "king"})
     assert wrong.status_code == 400
     assert f'id="account-{target.id}-error"' in wrong.text and "Rôle &#39;king&#39; inconnu" in wrong.text

@@ -10,6 +10,7 @@ import re
 import httpx
 import pytest
 
+from proposals.access import create_api_token, describe_token
 from proposals.accounts import register_account
 from proposals.discussion import add_comment
 from proposals.proposing import create_proposal
@@ -51,6 +52,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tokens"): ANYONE,
     ("GET", "/api/v1/accounts/me"): ACCOUNT,
     ("PATCH", "/api/v1/accounts/{account_id:int}"): STEWARD,
+    ("GET", "/api/v1/tokens"): ACCOUNT,
+    ("DELETE", "/api/v1/tokens/{token_id:int}"): ACCOUNT,  # the token's owner (checked by the use case)
+    ("POST", "/account/tokens/{token_id:int}/revocation"): ACCOUNT,
     # proposals and their debate
     ("GET", "/proposals"): ANYONE,
     ("GET", "/proposals/{proposal_id:int}"): ANYONE,
@@ -127,7 +131,9 @@ async def ids(db) -> dict[str, str]:
         author, SLUG, "retire", "latest", "Retirer REC-4", "Parce que.", indicator="REC-4"
     )
     comment = await add_comment(author, proposal.id, "Un avis.")
+    token = await describe_token(await create_api_token(author.id))
     return {
+        "token_id": str(token.id),
         "slug": SLUG,
         "version": "1.0.0",
         "code": "REC-1",

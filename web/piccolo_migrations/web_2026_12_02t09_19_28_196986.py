@@ -11,9 +11,7 @@ DESCRIPTION = "change log read by workers to drop stale cached views"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="web", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="web", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ChangeEvent",
