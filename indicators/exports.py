@@ -26,14 +26,19 @@ CSV_HEADER = (
 )
 
 # Spreadsheets run a cell starting with one of these as a formula (CSV/formula injection, see OWASP).
-# Texts come from contributors, so such cells get a leading quote, which spreadsheets show as text.
+# Texts come from contributors; a spreadsheet may split a cell again on its own separator (";" in
+# French, "," in English, a tab, "|"), making the text after it a cell of its own. So a formula start
+# at the beginning of a text, or after any such separator (and spaces), gets a leading quote, which
+# spreadsheets show as text; and every text cell is quoted.
+_FORMULA_START = re.compile(r"(^|[,;\t|\r\n])([ \t]*)([=+\-@])")
+# What a cell may not start with, even when no formula follows (some spreadsheets strip it first).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def release_csv(release: Release) -> str:
     """One row per indicator, in reading order, under a header row (RFC 4180, CRLF line ends)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(CSV_HEADER)
     for theme in release.themes:
         for indicator in theme.indicators:
@@ -63,8 +68,9 @@ def _csv_row(theme: ReleasedTheme, indicator: ReleasedIndicator) -> list[str | i
 def defuse(cell: str | int | None) -> str | int:
     if cell is None:
         return ""
-    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
-        return "'" + cell
+    if isinstance(cell, str):
+        text = _FORMULA_START.sub(r"\1\2'\3", cell)
+        return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
     return cell
 
 

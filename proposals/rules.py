@@ -16,6 +16,7 @@ from proposals.topics import RULES
 from web.changes import announce
 from web.failures import InvalidInput
 from web.messages import Term
+from web.numbers import parse_share
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,20 @@ def _days(name: str, value: object) -> int:
 
 
 def _share(name: str, value: object) -> Fraction:
+    """A share given as text ("2/3", "0.5": parse_share reads only such short forms, never
+    "1e999999999", whose Fraction would take a worker's memory and minutes) or as a number."""
     low = _SHARES[name]
     try:
-        if isinstance(value, bool) or not isinstance(value, int | float | str | Fraction):
-            raise ValueError
-        share = Fraction(str(value).strip()) if not isinstance(value, Fraction) else value
+        if isinstance(value, Fraction):
+            share = value
+        elif isinstance(value, str):
+            share = parse_share(value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            share = Fraction(value)
+        elif isinstance(value, float) and math.isfinite(value):
+            share = Fraction(value).limit_denominator(1000)
+        else:
+            raise ValueError(value)
     except (ValueError, ZeroDivisionError):
         raise InvalidInput(
             "The %(what)s must be a share such as 1/2 or 0.5.", name, what=_FIELD_NAMES[name]

@@ -21,9 +21,10 @@ from web.messages import Term
 
 LARGEST_ID = 2_147_483_647  # an integer column's largest value: beyond it, no row can match
 _DIGITS = re.compile(r"[0-9]{1,10}")
-# A share: "a/b" (up to 4 digits each), or a decimal from 0 to 1 with at most 4 decimals.
+# A share: "a/b", or a decimal ("0.5", ".5", "1"), up to 4 digits in each part (its range is the
+# caller's to check).
 _FRACTION = re.compile(r"([0-9]{1,4})/([0-9]{1,4})")
-_DECIMAL = re.compile(r"(?:0|1)?(?:\.[0-9]{1,4})?")
+_DECIMAL = re.compile(r"[0-9]{0,4}(?:\.[0-9]{1,4})?")
 
 
 def whole_number(value: str | None, what: Term, field: str) -> int:

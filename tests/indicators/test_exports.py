@@ -41,10 +41,12 @@ def test_csv_rows_carry_the_texts(release: Release) -> None:
     assert rows["REC-1"]["territorial_note"] == ""
 
 
-def test_csv_uses_crlf_line_ends(release: Release) -> None:
+def test_csv_uses_crlf_line_ends_and_quotes_every_text_cell(release: Release) -> None:
     text = release_csv(release)
-    assert text.startswith(",".join(CSV_HEADER) + "\r\n")
+    assert text.startswith(",".join(f'"{name}"' for name in CSV_HEADER) + "\r\n")
     assert text.endswith("\r\n")
+    first = text.split("\r\n")[1]
+    assert first.startswith('"REC","') and ',1,"' in first  # the revision is a number, not quoted
 
 
 def test_csv_survives_commas_quotes_and_newlines(release: Release) -> None:
@@ -61,6 +63,33 @@ def test_csv_defuses_formula_looking_cells(release: Release, value: str) -> None
     amended = derive(release, "1.1.0", amend={"REC-1": {"title": value}})
     rows = {row[2]: row for row in parsed(release_csv(amended))[1:]}
     assert rows["REC-1"][CSV_HEADER.index("title")] == "'" + value
+
+
+TRAPS = [
+    "Texte;=cmd|' /C calc'!A0",
+    'Texte, =HYPERLINK("https://evil.example")',
+    "Texte\t@SUM(A1:A9)",
+    "Texte | +1+1",
+    "Texte ;  -2+3",
+    "Première ligne\n=1+1",
+    "Première ligne\r\n+cmd",
+]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t", "|"])  # English, French, tab-separated, pipes
+def test_no_piece_of_a_cell_starts_a_formula_whatever_a_spreadsheet_splits_on(
+    release: Release, separator: str
+):
+    """A spreadsheet that splits cells again on its own separator (French Excel splits on ";") or
+    that ignores the quotes still finds no formula: every formula start after a separator is defused."""
+    amended = derive(release, "1.1.0", amend={"REC-1": {"title": TRAPS[0], "statement": " ".join(TRAPS)}})
+    raw = release_csv(amended)
+    for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        for piece in line.split(separator):
+            cell = piece.strip(' "')
+            assert not cell.startswith(("=", "+", "-", "@")), (separator, piece)
+    rows = {row[2]: row for row in parsed(raw)[1:]}
+    assert rows["REC-1"][CSV_HEADER.index("title")] == "Texte;'=cmd|' /C calc'!A0"  # readable, inert
 
 
 def test_csv_leaves_ordinary_cells_alone(release: Release) -> None:
