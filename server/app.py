@@ -6,7 +6,6 @@ from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
-from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -27,12 +26,13 @@ from server.settings import Settings
 from web.cache import Cache, Generations
 from web.changes import ChangeListener, attach
 from web.csrf import csrf_middleware
+from web.error_log import logging_config
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
 from web.numbers import canonical_numbers_middleware
 from web.requests import MAX_BODY_BYTES
 from web.response_cache import response_cache_middleware
-from web.security import add_security_headers
+from web.security import security_headers
 from web.site import healthz, switch_language
 from web.templating import Templates
 
@@ -108,12 +108,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             csrf_middleware,
             response_cache_middleware,
         ],
-        before_send=[add_security_headers],
+        before_send=[security_headers(https=settings.base_url.startswith("https://"))],
         # Only the schema itself: the documentation UIs load scripts from CDNs, which the CSP forbids.
         openapi_config=OpenAPIConfig(
             title="Référentiel vivant API", version="1", path="/schema", render_plugins=[JsonRenderPlugin()]
         ),
-        logging_config=LoggingConfig(log_exceptions="always", disable_stack_trace=set(range(400, 500))),
+        logging_config=logging_config(),
     )
     app.asgi_handler = answer_head_as_get(app.asgi_handler)
     return app

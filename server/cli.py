@@ -92,6 +92,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
+    # The workers read their settings from this environment: the public address defaults to where
+    # this server listens.
+    if not os.environ.get("REFERENTIEL_BASE_URL"):
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        os.environ["REFERENTIEL_BASE_URL"] = f"http://{host}:{args.port}"
     # Migrate once, before the workers start: workers migrating together would race.
     release = asyncio.run(bootstrap(settings, verbose=True))
     if release is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = (
@@ -20,7 +22,16 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
+# Sent when the site's public address is HTTPS: browsers then never reach it over plain HTTP.
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+def security_headers(https: bool) -> Callable[[Message, Scope], Awaitable[None]]:
     """A `before_send` hook: it sees every response, unrouted 404s included (middleware does not)."""
-    if message["type"] == "http.response.start":
-        message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+    headers = [*SECURITY_HEADERS, HSTS] if https else SECURITY_HEADERS
+
+    async def add(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", []), *headers]
+
+    return add
