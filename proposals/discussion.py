@@ -3,6 +3,8 @@ erases), the proposal's earlier revisions and its timeline."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,6 +29,9 @@ from web.messages import Term
 
 # A comment is a contribution to a debate, not a document: its page stays light (tests/hostile).
 COMMENT_MAX = 10_000
+# Comments shown on one page of a proposal, or returned by one call of the API (which may ask up to
+# 100): with COMMENT_MAX, a page's weight is bounded whatever the number of comments.
+COMMENTS_PER_PAGE = 50
 HIDE_REASON_MAX = 500
 
 
@@ -107,7 +112,7 @@ async def add_comment(
             actor.id, "comment.added", "proposal", proposal_id, {"comment": comment.id, "reply_to": reply_to}
         )
         await announce(proposal_topic(proposal_id))
-    return _find(await list_comments(proposal_id, include_hidden_bodies=True), comment.id)
+    return await _comment(proposal_id, comment.id)
 
 
 async def hide_comment(actor: Actor | None, comment_id: int, reason: str) -> CommentView:
@@ -132,38 +137,90 @@ async def hide_comment(actor: Actor | None, comment_id: int, reason: str) -> Com
             actor.id, "comment.hidden", "proposal", row["proposal"], {"comment": comment_id, "reason": reason}
         )
         await announce(proposal_topic(row["proposal"]))
-    return _find(await list_comments(row["proposal"], include_hidden_bodies=True), comment_id)
+    return await _comment(row["proposal"], comment_id)
 
 
-def _find(comments: list[CommentView], comment_id: int) -> CommentView:
-    return next(c for c in comments if c.id == comment_id)
+@dataclass(frozen=True)
+class CommentPage(Sequence[CommentView]):
+    """One page of a proposal's comments in thread order, and where it stands among them. A page is
+    read as the sequence of its comments."""
+
+    items: list[CommentView]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self.items[index]
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
-async def list_comments(proposal_id: int, include_hidden_bodies: bool = False) -> list[CommentView]:
-    """Every comment of a proposal, in thread order: each followed by its replies (oldest first),
-    with its depth (0 for a comment on the proposal itself). Two queries."""
-    await proposal_row(proposal_id)
+async def _thread(proposal_id: int) -> list[tuple[int, int]]:
+    """(comment id, depth) of every comment of a proposal, in thread order: each followed by its
+    replies (oldest first); depth 0 for a comment on the proposal itself. One query, ids only."""
     rows = (
-        await Comment.select(
-            *Comment.all_columns(),
-            Comment.author.display_name.as_alias("author_name"),
-            Comment.author.organisation.as_alias("author_organisation"),
-            Comment.hidden_by.display_name.as_alias("hidden_by_name"),
-        )
+        await Comment.select(Comment.id, Comment.parent)
         .where(Comment.proposal == proposal_id)
         .order_by(Comment.id)
     )
     ids = {row["id"] for row in rows}
-    replies: dict[int | None, list[dict]] = {}
+    replies: dict[int | None, list[int]] = {}
     for row in rows:
-        replies.setdefault(row["parent"] if row["parent"] in ids else None, []).append(row)
-    result: list[CommentView] = []
-    stack = [(row, 0) for row in reversed(replies.get(None, []))]
+        replies.setdefault(row["parent"] if row["parent"] in ids else None, []).append(row["id"])
+    order: list[tuple[int, int]] = []
+    stack = [(comment, 0) for comment in reversed(replies.get(None, []))]
     while stack:
-        row, depth = stack.pop()
-        result.append(_view(row, depth, include_hidden_bodies))
-        stack.extend((child, depth + 1) for child in reversed(replies.get(row["id"], [])))
-    return result
+        comment, depth = stack.pop()
+        order.append((comment, depth))
+        stack.extend((child, depth + 1) for child in reversed(replies.get(comment, [])))
+    return order
+
+
+async def _views(placed: list[tuple[int, int]], include_hidden_bodies: bool) -> list[CommentView]:
+    """The comments of `placed` ((id, depth), in order), with their authors. One query."""
+    if not placed:
+        return []
+    rows = await Comment.select(
+        *Comment.all_columns(),
+        Comment.author.display_name.as_alias("author_name"),
+        Comment.author.organisation.as_alias("author_organisation"),
+        Comment.hidden_by.display_name.as_alias("hidden_by_name"),
+    ).where(Comment.id.is_in([comment for comment, _ in placed]))
+    by_id = {row["id"]: row for row in rows}
+    return [_view(by_id[comment], depth, include_hidden_bodies) for comment, depth in placed]
+
+
+async def list_comments(
+    proposal_id: int,
+    include_hidden_bodies: bool = False,
+    page: int = 1,
+    per_page: int = COMMENTS_PER_PAGE,
+) -> CommentPage:
+    """A page of a proposal's comments in thread order (see _thread): a page's weight is bounded,
+    whatever the number of comments. Three queries."""
+    await proposal_row(proposal_id)
+    thread = await _thread(proposal_id)
+    start = (page - 1) * per_page
+    items = await _views(thread[start : start + per_page], include_hidden_bodies)
+    return CommentPage(items, len(thread), page, per_page)
+
+
+async def comment_page_number(proposal_id: int, comment_id: int, per_page: int = COMMENTS_PER_PAGE) -> int:
+    """The page of the proposal's comments that holds this one (1 if it is not among them)."""
+    ids = [comment for comment, _ in await _thread(proposal_id)]
+    return ids.index(comment_id) // per_page + 1 if comment_id in ids else 1
+
+
+async def _comment(proposal_id: int, comment_id: int) -> CommentView:
+    """One comment, with its depth and hidden body (for its author or a steward)."""
+    placed = [item for item in await _thread(proposal_id) if item[0] == comment_id]
+    return (await _views(placed, include_hidden_bodies=True))[0]
 
 
 def _view(row: dict, depth: int, include_hidden_bodies: bool) -> CommentView:

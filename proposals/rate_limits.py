@@ -31,19 +31,19 @@ HOUR, QUARTER = 3600, 900
 # Generous for people (a room of trainees behind one address, a steward's busy hour), tight for
 # scripts: a human does not write two comments a minute for an hour.
 DEFAULT_LIMITS: dict[str, Limit] = {
-    "register:address": Limit(50, QUARTER),
+    "register:address": Limit(300, HOUR),
     "sign-in:address": Limit(50, QUARTER),
     "sign-in:account-address": Limit(10, QUARTER),
     "sign-in:account": Limit(30, QUARTER),  # soft: slows, never refuses
-    "token:account": Limit(50, HOUR),
-    "proposal:account": Limit(20, HOUR),
-    "proposal:address": Limit(100, HOUR),
-    "revision:account": Limit(60, HOUR),
-    "revision:address": Limit(300, HOUR),
+    "token:account": Limit(100, HOUR),
+    "proposal:account": Limit(60, HOUR),
+    "proposal:address": Limit(300, HOUR),
+    "revision:account": Limit(120, HOUR),
+    "revision:address": Limit(600, HOUR),
     "comment:account": Limit(120, HOUR),
     "comment:address": Limit(600, HOUR),
-    "vote:account": Limit(120, HOUR),
-    "vote:address": Limit(600, HOUR),
+    "vote:account": Limit(240, HOUR),
+    "vote:address": Limit(1200, HOUR),
 }
 SOFT = {"sign-in:account"}
 SLOWDOWN_SECONDS = 1.0  # per attempt past a soft limit

@@ -17,12 +17,24 @@ os.environ["REFERENTIEL_DATABASE_URL"] = DATABASE_URL
 os.environ["REFERENTIEL_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["REFERENTIEL_BASE_URL"] = "https://testserver"  # the address the in-process client uses
 os.environ["REFERENTIEL_PASSWORD_HASHING"] = "fast"
-# Every test's people come from one address (the in-process client's): limits per address would
-# count them all as one person. The limits themselves are tested with their defaults
-# (tests/hostile/test_abuse_limits.py).
+# Every test's people come from one address (the in-process client's), and some tests write much:
+# the limits are the tests' own business (tests/hostile/test_abuse_limits.py, with the defaults
+# and with tight ones).
 os.environ["REFERENTIEL_RATE_LIMITS"] = ",".join(
-    f"{action}:address=100000/60"
-    for action in ("register", "sign-in", "proposal", "revision", "comment", "vote")
+    f"{name}=100000/60"
+    for name in (
+        "register:address",
+        "sign-in:address",
+        "token:account",
+        "proposal:account",
+        "proposal:address",
+        "revision:account",
+        "revision:address",
+        "comment:account",
+        "comment:address",
+        "vote:account",
+        "vote:address",
+    )
 )
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
 

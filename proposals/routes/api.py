@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from indicators.queries import all_theme_codes, list_themes
-from proposals.discussion import add_comment, hide_comment, list_comments
+from proposals.discussion import COMMENTS_PER_PAGE, CommentPage, add_comment, hide_comment, list_comments
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
 from proposals.reading import get_proposal, list_proposals
 from proposals.routes.authentication import require_actor, signed_in
+from proposals.routes.limits import limit
 from proposals.rules import Rule, get_rule, set_rule
 from proposals.serialize import comment_json, page_json, proposal_json, release_ref, working_group_json
 from proposals.services import refuse_unknown_theme
@@ -133,6 +135,7 @@ async def api_add_member(request: Request, group_id: RowId, account_id: RowId) -
 async def api_create_proposal(
     request: Request, slug: FromPath[str], data: JSONBody[ProposalBody]
 ) -> Response:
+    await limit(request, "proposal", require_actor(request).id)
     view = await create_proposal(
         require_actor(request),
         slug,
@@ -199,6 +202,7 @@ async def api_get_proposal(request: Request, proposal_id: RowId) -> dict[str, An
 async def api_revise_proposal(
     request: Request, proposal_id: RowId, data: JSONBody[RevisionBody]
 ) -> dict[str, Any]:
+    await limit(request, "revision", require_actor(request).id)
     data = await strictly(request, data)
     view = await revise_proposal(
         require_actor(request),
@@ -214,15 +218,38 @@ async def api_revise_proposal(
 
 @post("/proposals/{proposal_id:int}/comments", guards=[signed_in], summary="Comment or reply (Markdown)")
 async def api_add_comment(request: Request, proposal_id: RowId, data: JSONBody[CommentBody]) -> Response:
+    await limit(request, "comment", require_actor(request).id)
     data = await strictly(request, data)
     comment = await add_comment(require_actor(request), proposal_id, data.body, data.reply_to)
     return Response(comment_json(comment, site_base(request)), status_code=201)
 
 
-@get("/proposals/{proposal_id:int}/comments", summary="Threaded comments (hidden ones keep their place)")
-async def api_list_comments(request: Request, proposal_id: RowId) -> list[dict[str, Any]]:
+@get(
+    "/proposals/{proposal_id:int}/comments",
+    summary="Threaded comments (hidden ones keep their place), a page at a time (X-Total-Count, Link)",
+)
+async def api_list_comments(
+    request: Request, proposal_id: RowId, page_text: PageText = None, per_page_text: PerPageText = None
+) -> Response[list[dict[str, Any]]]:
+    refuse_unknown_query(request, {"page", "per_page"})
+    per_page = COMMENTS_PER_PAGE if per_page_text is None else int(per_page_text)
+    comments = await list_comments(proposal_id, page=read_page(page_text), per_page=per_page)
     base = site_base(request)
-    return [comment_json(comment, base) for comment in await list_comments(proposal_id)]
+    return Response(
+        [comment_json(comment, base) for comment in comments], headers=pagination_headers(request, comments)
+    )
+
+
+def pagination_headers(request: Request, comments: CommentPage) -> dict[str, str]:
+    """X-Total-Count, and Link (RFC 8288) to the first, previous, next and last pages."""
+    address = site_base(request) + request.scope["path"]
+
+    def at(number: int) -> str:
+        return f"<{address}?{urlencode({'page': number, 'per_page': comments.per_page})}>"
+
+    links = {"first": 1, "prev": comments.page - 1, "next": comments.page + 1, "last": comments.pages}
+    shown = [f'{at(number)}; rel="{rel}"' for rel, number in links.items() if 1 <= number <= comments.pages]
+    return {"X-Total-Count": str(comments.total), "Link": ", ".join(shown)}
 
 
 @post(
@@ -244,6 +271,7 @@ async def api_open_vote(request: Request, proposal_id: RowId) -> dict[str, Any]:
     "/proposals/{proposal_id:int}/vote", guards=[signed_in], summary="Vote (a second vote replaces the first)"
 )
 async def api_vote(request: Request, proposal_id: RowId, data: JSONBody[BallotBody]) -> dict[str, Any]:
+    await limit(request, "vote", require_actor(request).id)
     ballot = await cast_vote(require_actor(request), proposal_id, data.choice, data.reason)
     return {"proposal": ballot.proposal_id, "choice": ballot.choice, "reason": ballot.reason}
 

@@ -17,10 +17,11 @@ from litestar.response import Redirect
 from indicators.queries import FrameworkInfo, list_themes
 from indicators.topics import release_topic
 from proposals.discussion import (
-    CommentView,
+    CommentPage,
     ProposalRevisionView,
     TimelineEvent,
     add_comment,
+    comment_page_number,
     hide_comment,
     list_comments,
     proposal_revisions,
@@ -30,6 +31,7 @@ from proposals.proposing import revise_proposal, withdraw_proposal
 from proposals.reading import Page, ProposalView, get_proposal, list_proposals
 from proposals.roles import Role
 from proposals.routes.authentication import actor_of, require_actor, signed_in
+from proposals.routes.limits import limit
 from proposals.routes.proposal_forms import (
     FORM_PAGES,
     LIMITS,
@@ -136,7 +138,7 @@ class Debate:
     proposal: ProposalView
     framework: FrameworkInfo
     current: str
-    comments: list[CommentView]
+    comments: CommentPage
     revisions: list[ProposalRevisionView]
     timeline: list[TimelineEvent]
     group: WorkingGroupInfo | None
@@ -152,8 +154,8 @@ def _debate_topics(debate: Debate) -> tuple[str, ...]:
     return (proposal_topic(debate.proposal.id), release_topic(debate.framework.slug), GROUPS, RULES)
 
 
-async def _debate(request: Request, proposal_id: int) -> Debate:
-    """Read once for many requests, until one of its topics changes."""
+async def _debate(request: Request, proposal_id: int, comments_page: int) -> Debate:
+    """Read once for many requests, until one of its topics changes (one page of its comments)."""
     proposal = await get_proposal(proposal_id)
     framework, current = await request.app.state.releases.framework(proposal.framework)
     vote_from = None
@@ -164,7 +166,7 @@ async def _debate(request: Request, proposal_id: int) -> Debate:
         proposal=proposal,
         framework=framework,
         current=current,
-        comments=await list_comments(proposal_id),
+        comments=await list_comments(proposal_id, page=comments_page),
         revisions=await proposal_revisions(proposal_id),
         timeline=[e for e in await proposal_timeline(proposal_id) if e.action in TIMELINE_ACTIONS],
         group=next(
@@ -184,10 +186,13 @@ async def _proposal_page(
     status: int = 200,
     trouble: dict | None = None,
     values: dict | None = None,
+    comments_page: int = 1,
 ) -> Response:
     actor = actor_of(request)
     debate = await request.app.state.reads.get(
-        ("debate", proposal_id), lambda: _debate(request, proposal_id), topics=_debate_topics
+        ("debate", proposal_id, comments_page),
+        lambda: _debate(request, proposal_id, comments_page),
+        topics=_debate_topics,
     )
     proposal = debate.proposal
     is_author = actor is not None and actor.id == proposal.author.id
@@ -216,13 +221,14 @@ async def _proposal_page(
     if actor is None:  # signed-out visitors all see the same page: it is shared like a published one
         return await shared_page(request, template, topics, problem=None, values={}, **context)
     # Viewers with the same rights (and ballot) see the same page: rendered once for them all.
-    rights = (proposal_id, is_author, is_steward, is_member, can_open, ballot)
+    rights = (proposal_id, comments_page, is_author, is_steward, is_member, can_open, ballot)
     return await page_for_many(request, rights, template, topics, problem=None, values={}, **context)
 
 
 @get("/proposals/{proposal_id:int}", name="proposal")
-async def proposal_page(request: Request, proposal_id: FromPath[int]) -> Response:
-    return await _proposal_page(request, proposal_id)
+async def proposal_page(request: Request, proposal_id: FromPath[int], page_text: PageText = None) -> Response:
+    """The proposal, its debate and one page of its comments (?page=2...)."""
+    return await _proposal_page(request, proposal_id, comments_page=read_page(page_text))
 
 
 def _back(proposal_id: int, anchor: str) -> Redirect:
@@ -231,6 +237,7 @@ def _back(proposal_id: int, anchor: str) -> Redirect:
 
 @post("/proposals/{proposal_id:int}/comments", name="proposal_comment", guards=[signed_in])
 async def proposal_comment(request: Request, proposal_id: FromPath[int]) -> Response:
+    await limit(request, "comment", require_actor(request).id)
     values = await submitted(request)
     reply_to = values.get("reply_to") or None
     form = f"reply-{reply_to}" if reply_to else "comment"
@@ -240,7 +247,9 @@ async def proposal_comment(request: Request, proposal_id: FromPath[int]) -> Resp
     except DomainError as error:
         trouble = problem(request, form, error, "body")
         return await _proposal_page(request, proposal_id, error.status_code, trouble, {form: values})
-    return _back(proposal_id, f"comment-{comment.id}")
+    page_number = await comment_page_number(proposal_id, comment.id)
+    at = f"/proposals/{proposal_id}" + (f"?page={page_number}" if page_number > 1 else "")
+    return Redirect(f"{at}#comment-{comment.id}", status_code=303)
 
 
 @post("/comments/{comment_id:int}/hiding", name="comment_hiding", guards=[signed_in])
@@ -305,6 +314,7 @@ async def proposal_edit_form(request: Request, proposal_id: FromPath[int]) -> Re
 async def proposal_edit(request: Request, proposal_id: FromPath[int]) -> Response:
     """A new revision from the edit form, or (rebase=1, from the proposal page) the proposal brought
     onto the current text of its indicator."""
+    await limit(request, "revision", require_actor(request).id)
     actor = require_actor(request)
     values = await submitted(request)
     rebase = values.get("rebase") == "1"
@@ -355,6 +365,7 @@ async def proposal_voting(request: Request, proposal_id: FromPath[int]) -> Respo
 
 @post("/proposals/{proposal_id:int}/vote", name="proposal_vote", guards=[signed_in])
 async def proposal_vote(request: Request, proposal_id: FromPath[int]) -> Response:
+    await limit(request, "vote", require_actor(request).id)
     values = await submitted(request)
     try:
         await cast_vote(

@@ -17,6 +17,7 @@ from proposals.discussion import (
 )
 from proposals.proposing import create_proposal, preview_change
 from proposals.routes.authentication import actor_of, require_actor, signed_in
+from proposals.routes.limits import limit
 from proposals.services import (
     CONTENT_FIELDS,
     KINDS,
@@ -174,6 +175,7 @@ async def proposal_preview(request: Request) -> Response:
 
 @post("/proposals", name="proposal_create", guards=[signed_in])
 async def proposal_create(request: Request) -> Response:
+    await limit(request, "proposal", require_actor(request).id)
     values = await submitted(request)
     try:
         view = await create_proposal(

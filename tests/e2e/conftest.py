@@ -71,6 +71,8 @@ async def site(
         "REFERENTIEL_PASSWORD_HASHING": "fast",
         # The default, Secure cookies: Chromium keeps them from http://127.0.0.1 (a secure context).
         "REFERENTIEL_SECURE_COOKIES": None,
+        # The default public address: where the server listens (the suite's is the in-process one's).
+        "REFERENTIEL_BASE_URL": None,
     }
     seeded = subprocess.run(
         [sys.executable, "-m", "tests.e2e.seed", scenario],

@@ -31,7 +31,8 @@ async def test_a_practitioner_proposes_an_amendment_and_answers_a_comment(journe
     password = site.data["password"]
     page = await trip.person()
 
-    # Registration (which signs in), then signing out and in again.
+    # Registration, which leads to signing in (the same answer whether the address was new or
+    # taken: nobody learns who is registered), then signing out and in again.
     await trip.goto(page, "/", "home")
     await page.get_by_role("link", name="Créer un compte").first.click()
     await trip.check(page, "register-form")
@@ -40,7 +41,13 @@ async def test_a_practitioner_proposes_an_amendment_and_answers_a_comment(journe
     await page.locator("#field-display_name").fill("Awa")
     await page.locator("#field-organisation").fill("Asso Mentorat")
     await page.get_by_role("button", name="Créer mon compte").click()
-    await page.wait_for_url("**/account")  # signed in at once, on the new account's page
+    await page.wait_for_url("**/sign-in?registered=1**")
+    await expect(page.locator("main .notice")).to_contain_text("le vôtre est prêt")
+    await expect(page.locator("#field-email")).to_have_value("awa@example.org")
+    await trip.check(page, "registered")
+    await page.locator("#field-password").fill(password)
+    await page.locator("main form").get_by_role("button", name="Se connecter").click()
+    await page.wait_for_url("**/account")  # signed in, on the new account's page
     await expect(page.locator(".site-header")).to_contain_text("Mon compte")
     await expect(page.locator("main")).to_contain_text("awa@example.org")
     await trip.check(page, "account")
