@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 
@@ -181,13 +182,14 @@ async def warm(server: Server, page: str, times: int = 20) -> None:
             await connection.close()
 
 
-def run(server: Server, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    results: dict[str, dict[str, float]] = {}
+def run(server: Server, args: argparse.Namespace) -> dict[str, dict[str, object]]:
+    results: dict[str, dict[str, object]] = {}
     for kind in args.writes_of:
         asyncio.run(warm(server, f"/proposals/{args.proposal}" if kind == "comment" else "/proposals"))
         samples = []
         for number in range(args.writes):
-            samples.append(asyncio.run(one_write(server, kind, args.proposal, args.pollers)))
+            sample = asyncio.run(one_write(server, kind, args.proposal, args.pollers))
+            samples.append({"number": number, **sample})
             server.check_alive(f"propagation {kind} {number}")
             time.sleep(args.pause)
         summary: dict[str, float] = {"writes": len(samples)}
@@ -199,7 +201,10 @@ def run(server: Server, args: argparse.Namespace) -> dict[str, dict[str, float]]
         summary["polls_mean"] = statistics.mean(float(s["polls"]) for s in samples)
         summary["stale_mean"] = statistics.mean(float(s["stale"]) for s in samples)
         summary["non_200_polls"] = sum(float(s["non_200"]) for s in samples)
-        results[kind] = summary
+        slowest = sorted(samples, key=lambda s: -float(s["write_ms"]))[:3]
+        slowest_ms = ", ".join(f"#{s['number']} {float(s['write_ms']):.0f} ms" for s in slowest)
+        print(f"bench: {kind}: slowest writes: {slowest_ms}", file=sys.stderr)
+        results[kind] = {**summary, "samples": samples}
     workers = len(server.workers())
     print(f"\npropagation with {workers} worker(s): ms after the write's answer (p50 / p99 / max)")
     labels = (("write itself", "write_ms"), ("first worker", "first_ms"), ("every worker", "all_ms"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -24,34 +25,88 @@ LEAD_IN = 1.5  # seconds of junk before wrk starts: the sender is at its rate wh
 GOAL = 0.8
 
 
-def measure_with_junk(
-    server: Server, url: str, headers: dict[str, str], mode: str, args: argparse.Namespace
-) -> Result:
-    wrk = {"threads": args.threads, "connections": args.connections, "duration": args.duration}
-    if mode == "alone":
-        return run_wrk(url, headers, **wrk)
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (/proc/PID/stat, fields 14 and 15)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def start_sender(
+    server: Server, mode: str, args: argparse.Namespace, seconds: float
+) -> tuple[subprocess.Popen, Path]:
     out = server.folder / f"junk-{mode}.json"
     command = [sys.executable, str(Path(__file__).with_name("junk.py")), "--port", str(server.port)]
     command += ["--kind", mode, "--rate", str(args.junk_rate), "--out", str(out)]
-    command += ["--duration", str(LEAD_IN + args.duration + 1), "--connections", str(args.junk_connections)]
-    sender = subprocess.Popen(command)
+    command += ["--duration", str(seconds), "--connections", str(args.junk_connections)]
+    return subprocess.Popen(command), out
+
+
+def finish_sender(sender: subprocess.Popen, out: Path, timeout: float) -> dict:
     try:
-        time.sleep(LEAD_IN)
-        start = time.monotonic()
-        result = run_wrk(url, headers, **wrk)
-        end = time.monotonic()
-        sender.wait(timeout=args.duration + 30)
+        sender.wait(timeout=timeout)
     finally:
         if sender.poll() is None:
             sender.kill()
             sender.wait()
-    junk = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+def measure_with_junk(
+    server: Server, url: str, headers: dict[str, str], mode: str, args: argparse.Namespace
+) -> Result:
+    wrk = {"threads": args.threads, "connections": args.connections, "duration": args.duration}
+    workers = server.workers()
+    if mode == "alone":
+        cpu = cpu_seconds(workers)
+        result = run_wrk(url, headers, **wrk)
+        return {**result, "cpu_s": cpu_seconds(workers) - cpu}
+    sender, out = start_sender(server, mode, args, LEAD_IN + args.duration + 1)
+    try:
+        time.sleep(LEAD_IN)
+        cpu, start = cpu_seconds(workers), time.monotonic()
+        result = run_wrk(url, headers, **wrk)
+        end, cpu = time.monotonic(), cpu_seconds(workers) - cpu
+    finally:
+        junk = finish_sender(sender, out, args.duration + 30)
     rate, statuses = rate_between(junk, start, end)
     missed = int(junk.get("missed", 0)) + int(junk.get("errors", 0))
-    return {**result, "junk_rate": rate, "junk_statuses": json.dumps(statuses), "junk_missed": missed}
+    return {
+        **result,
+        "cpu_s": cpu,
+        "junk_rate": rate,
+        "junk_statuses": json.dumps(statuses),
+        "junk_missed": missed,
+    }
 
 
-def run(server: Server, args: argparse.Namespace) -> dict[str, dict[str, Result]]:
+def junk_cost(server: Server, mode: str, args: argparse.Namespace, seconds: float = 5.0) -> float:
+    """The workers' CPU milliseconds per junk answer, the junk alone (no wrk) for `seconds`, less what
+    they use when idle."""
+    workers = server.workers()
+    sender, out = start_sender(server, mode, args, seconds + 1)
+    try:
+        time.sleep(0.5)
+        cpu, start = cpu_seconds(workers), time.monotonic()
+        time.sleep(seconds)
+        end, cpu = time.monotonic(), cpu_seconds(workers) - cpu
+    finally:
+        junk = finish_sender(sender, out, 30)
+    answers = rate_between(junk, start, end)[0] * (end - start)
+    return (cpu - idle_cpu_per_second(server) * (end - start)) * 1000 / max(answers, 1)
+
+
+def idle_cpu_per_second(server: Server, seconds: float = 3.0) -> float:
+    """What the workers use without any request (listening for changes, the decision loop...)."""
+    workers = server.workers()
+    cpu, start = cpu_seconds(workers), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_seconds(workers) - cpu) / (time.monotonic() - start)
+
+
+def run(server: Server, args: argparse.Namespace) -> dict[str, object]:
     modes = ["alone", *dict.fromkeys(["gets", "posts", *args.junk_extra])]
     results: dict[str, dict[str, Result]] = {}
     for path in args.urls or PAGES:
@@ -66,8 +121,15 @@ def run(server: Server, args: argparse.Namespace) -> dict[str, dict[str, Result]
                 rounds[mode].append(measure_with_junk(server, url, headers, mode, args))
                 server.check_alive(f"{path} {mode}")
         results[path] = {mode: median_of(measured) for mode, measured in rounds.items()}
+    costs = {mode: junk_cost(server, mode, args) for mode in modes if mode != "alone"}
     print_table(results, args.junk_rate)
-    return results
+    pages = ", ".join(
+        f"{path} {float(r['alone']['cpu_s']) * 1000 / max(int(r['alone']['requests']), 1):.3f}"
+        for path, r in results.items()
+    )
+    print(f"workers' CPU ms per answer: page alone (under wrk): {pages}")
+    print("  junk alone (no wrk): " + ", ".join(f"{mode} {cost:.3f}" for mode, cost in costs.items()))
+    return {**results, "junk_cpu_ms": costs}
 
 
 def median_of(measured: list[Result]) -> Result:
