@@ -29,7 +29,7 @@ from web.csrf import csrf_middleware
 from web.error_log import logging_config
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
-from web.numbers import canonical_numbers_middleware
+from web.params import canonical_numbers_middleware
 from web.requests import MAX_BODY_BYTES
 from web.response_cache import response_cache_middleware
 from web.security import security_headers

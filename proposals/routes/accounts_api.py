@@ -25,7 +25,7 @@ from proposals.routes.authentication import require_actor, signed_in
 from proposals.routes.limits import limit
 from web.failures import NotSignedIn
 from web.messages import Term
-from web.numbers import RowId
+from web.params import RowId
 from web.requests import strictly
 
 

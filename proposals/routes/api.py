@@ -20,7 +20,7 @@ from proposals.serialize import comment_json, page_json, proposal_json, release_
 from proposals.services import refuse_unknown_theme
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
-from web.numbers import PageText, RowId, read_page
+from web.params import PageText, RowId, read_page
 from web.requests import refuse_unknown_query, site_base, strictly
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from indicators.queries import FrameworkInfo, list_themes
+from indicators.queries import FrameworkInfo
 from indicators.topics import release_topic
 from proposals.discussion import (
     CommentPage,
@@ -28,24 +27,23 @@ from proposals.discussion import (
     proposal_timeline,
 )
 from proposals.proposing import revise_proposal, withdraw_proposal
-from proposals.reading import Page, ProposalView, get_proposal, list_proposals
+from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Role
 from proposals.routes.authentication import actor_of, require_actor, signed_in
 from proposals.routes.limits import limit
+from proposals.routes.list_page import LIST_PAGES
 from proposals.routes.proposal_forms import (
     FORM_PAGES,
     LIMITS,
     PROPOSAL_FORM_FIELDS,
-    Filter,
     content_of,
     content_values,
     form_field,
-    framework_slug,
 )
 from proposals.routes.steward_pages import STEWARD_PAGES
 from proposals.rules import get_rule
-from proposals.services import STATUSES, moment, refuse_unknown_theme
-from proposals.topics import GROUPS, PROPOSALS, RULES, proposal_topic
+from proposals.services import moment
+from proposals.topics import GROUPS, RULES, proposal_topic
 from proposals.voting import (
     CHOICES,
     VoteStatus,
@@ -61,11 +59,11 @@ from proposals.working_groups import WorkingGroupInfo, list_working_groups
 from web.failures import DomainError, InvalidInput
 from web.forms import problem, sign_in_first, submitted
 from web.messages import Term
-from web.numbers import PageText, read_page, whole_number
+from web.numbers import whole_number
+from web.params import PageText, read_page
 from web.rendering import page, page_for_many, shared_page
 from web.requests import said
 
-PER_PAGE = 20
 DECIDED = ("accepted", "rejected")
 # What the timeline of a proposal tells (comments are shown as such; ballots stay private).
 TIMELINE_ACTIONS = (
@@ -75,59 +73,6 @@ TIMELINE_ACTIONS = (
     "proposal.withdrawn",
     "proposal.decided",
 )
-# --- the list ------------------------------------------------------------------------------
-
-
-@get("/proposals", name="proposals")
-async def proposals_list(
-    request: Request, status: Filter = None, theme: Filter = None, page_text: PageText = None
-) -> Response:
-    page_number = read_page(page_text)
-    slug = framework_slug(request)
-    framework, _current = await request.app.state.releases.framework(slug)
-    filters = {name: value for name, value in (("status", status), ("theme", theme)) if value}
-    key = ("proposals", slug, status, theme, page_number)
-    # The list shows which proposals are outrun by a release: it changes with them too.
-    topics = (PROPOSALS, release_topic(slug))
-    try:
-        # The same list for everyone: read once for many requests.
-        result, themes = await request.app.state.reads.get(
-            key, lambda: _list_data(framework, status, theme, page_number), topics=topics
-        )
-    except InvalidInput as failure:
-        empty = Page(items=[], total=0, page=1, per_page=PER_PAGE)
-        context = _list_context(framework, await list_themes(framework), filters, empty, page_number)
-        return page(request, "proposals/list.html", 400, error=said(request, failure.message), **context)
-    context = _list_context(framework, themes, filters, result, page_number)
-    if actor_of(request) is None:
-        return await shared_page(request, "proposals/list.html", topics, error=None, **context)
-    return await page_for_many(request, key, "proposals/list.html", topics, error=None, **context)
-
-
-async def _list_data(framework: FrameworkInfo, status: str | None, theme: str | None, number: int) -> tuple:
-    themes = await list_themes(framework)
-    codes = [t["code"] for t in themes]
-    refuse_unknown_theme(theme or None, codes)
-    return await list_proposals(framework.slug, status, theme, number, PER_PAGE), themes
-
-
-def _list_context(framework: FrameworkInfo, themes: list, filters: dict, result: Page, number: int) -> dict:
-    def url(n: int) -> str:
-        query = {**filters, **({"page": str(n)} if n > 1 else {})}
-        return "/proposals" + (f"?{urlencode(query)}" if query else "")
-
-    return {
-        "framework": framework,
-        "themes": themes,
-        "statuses": STATUSES,
-        "filters": filters,
-        "result": result,
-        "prev_url": url(number - 1) if number > 1 else None,
-        "next_url": url(number + 1) if number < result.pages else None,
-        "first_url": url(1),
-    }
-
-
 # --- the proposal page ------------------------------------------------------------------------
 
 
@@ -389,7 +334,7 @@ async def proposal_decision(request: Request, proposal_id: FromPath[int]) -> Res
 
 
 PROPOSAL_PAGES = [
-    proposals_list,
+    *LIST_PAGES,
     *FORM_PAGES,
     proposal_page,
     proposal_comment,

@@ -17,7 +17,8 @@ from proposals.working_groups import add_member, create_working_group, list_work
 from web.failures import DomainError
 from web.forms import problem, sign_in_first, submitted
 from web.messages import Term
-from web.numbers import PageText, read_page, whole_number
+from web.numbers import whole_number
+from web.params import PageText, read_page
 from web.rendering import page
 
 AUDIT_PER_PAGE = 50
