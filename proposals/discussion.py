@@ -3,8 +3,6 @@ erases), the proposal's earlier revisions and its timeline."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,6 +24,7 @@ from web.database import lock_row
 from web.failures import Conflict, NotFound
 from web.markdown import render_markdown_off_loop
 from web.messages import Term
+from web.paging import Paged
 
 # A comment is a contribution to a debate, not a document: its page stays light (tests/hostile).
 COMMENT_MAX = 10_000
@@ -140,25 +139,8 @@ async def hide_comment(actor: Actor | None, comment_id: int, reason: str) -> Com
     return await _comment(row["proposal"], comment_id)
 
 
-@dataclass(frozen=True)
-class CommentPage(Sequence[CommentView]):
-    """One page of a proposal's comments in thread order, and where it stands among them. A page is
-    read as the sequence of its comments."""
-
-    items: list[CommentView]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    def __getitem__(self, index):  # type: ignore[override]
-        return self.items[index]
-
-    def __len__(self) -> int:
-        return len(self.items)
+# One page of a proposal's comments in thread order.
+CommentPage = Paged[CommentView]
 
 
 async def _thread(proposal_id: int) -> list[tuple[int, int]]:

@@ -3,7 +3,6 @@ queries whatever their number."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +20,7 @@ from proposals.services import (
 from proposals.tables import Proposal
 from web.failures import InvalidInput, NotFound
 from web.messages import Term
+from web.paging import Paged
 
 MAX_PER_PAGE = 100
 
@@ -73,16 +73,8 @@ class ProposalView(ProposalSummary):
     diff: list[FieldChange]
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[ProposalSummary]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+# One page of proposals, newest first.
+Page = Paged[ProposalSummary]
 
 
 P = Proposal
