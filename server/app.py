@@ -9,7 +9,6 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
-from piccolo.engine import engine_finder
 
 from indicators import urls
 from indicators.release_cache import ReleaseCache
@@ -26,6 +25,7 @@ from server.settings import Settings
 from web.cache import Cache, Generations
 from web.changes import ChangeListener, attach
 from web.csrf import csrf_middleware
+from web.database import close_pool, open_pool
 from web.error_log import logging_config
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
@@ -61,20 +61,10 @@ def caches(settings: Settings, generations: Generations) -> dict[str, object]:
 def create_app(settings: Settings | None = None) -> Litestar:
     use_piccolo_conf()
     settings = settings or Settings.from_env()
-    engine = engine_finder()
     generations = Generations()
     attach(generations)  # this process's own writes reach its caches as soon as they commit
     listener = ChangeListener(generations, settings.database_url)  # and every other worker's writes
     decisions = DecisionLoop(settings.decision_interval_seconds)
-
-    async def open_database() -> None:
-        # The pool belongs to the event loop that serves requests (one per worker).
-        if engine.engine_type == "postgres":
-            await engine.start_connection_pool()
-
-    async def close_database() -> None:
-        if engine.engine_type == "postgres":
-            await engine.close_connection_pool()
 
     state = State(
         {
@@ -95,8 +85,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Router(path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API, *PROPOSAL_API]),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        on_startup=[open_database, listener.start, decisions.start],
-        on_shutdown=[decisions.stop, listener.stop, close_database],
+        on_startup=[open_pool, listener.start, decisions.start],
+        on_shutdown=[decisions.stop, listener.stop, close_pool],
         state=state,
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,  # 413 beyond it (web/errors.py says the limit)

@@ -119,6 +119,17 @@ def is_postgres() -> bool:
     return engine().engine_type == "postgres"
 
 
+async def open_pool() -> None:
+    """PostgreSQL: a pool of connections for the event loop that serves requests (one per worker)."""
+    if is_postgres():
+        await engine().start_connection_pool()
+
+
+async def close_pool() -> None:
+    if is_postgres():
+        await engine().close_connection_pool()
+
+
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once the current transaction commits (at once outside a transaction)."""
     transaction = engine().current_transaction.get()

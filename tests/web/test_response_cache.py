@@ -191,10 +191,10 @@ async def test_reads_cache_a_late_store_does_not_undo_a_comment(client, monkeypa
 
 
 async def test_reads_cache_a_late_store_does_not_undo_a_new_proposal(client, monkeypatch):
-    from proposals.routes import pages
+    from proposals.routes import list_page
 
     author = (await register_account("a@example.org", PASSWORD, "A")).actor
-    reached, release = paused(monkeypatch, pages, "list_proposals")
+    reached, release = paused(monkeypatch, list_page, "list_proposals")
 
     async def propose() -> None:
         await create_proposal(
