@@ -27,6 +27,7 @@ CONSECUTIVE = 6  # answers in a row showing the write before the workers are loo
 RESOLVE_EVERY = 200  # open connections at most before they are looked up (and closed)
 TIMEOUT = 45.0  # seconds: longer than the default REFERENTIEL_LATEST_TTL (30 s)
 SLUG = "qualite-mentorat"
+COMMENTS_EACH = 40  # comments written on a proposal before the next (its page shows its first 50)
 
 
 @dataclass
@@ -145,6 +146,7 @@ class Watch:
 
 async def one_write(server: Server, kind: str, proposal: int, pollers: int) -> dict[str, float | int]:
     page = f"/proposals/{proposal}" if kind == "comment" else "/proposals"
+    await warm(server, page)
     marker = f"bench-{secrets.token_hex(6)}"
     started = time.monotonic()
     await write(server, kind, marker, proposal)
@@ -185,10 +187,11 @@ async def warm(server: Server, page: str, times: int = 20) -> None:
 def run(server: Server, args: argparse.Namespace) -> dict[str, dict[str, object]]:
     results: dict[str, dict[str, object]] = {}
     for kind in args.writes_of:
-        asyncio.run(warm(server, f"/proposals/{args.proposal}" if kind == "comment" else "/proposals"))
         samples = []
         for number in range(args.writes):
-            sample = asyncio.run(one_write(server, kind, args.proposal, args.pollers))
+            # A proposal's page shows its first 50 comments: the next proposal takes the next 40.
+            proposal = args.proposal + number // COMMENTS_EACH
+            sample = asyncio.run(one_write(server, kind, proposal, args.pollers))
             samples.append({"number": number, **sample})
             server.check_alive(f"propagation {kind} {number}")
             time.sleep(args.pause)

@@ -33,7 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 # Databases that belong to the test suite: never dropped, never seeded by the benchmark.
 PROTECTED_DATABASES = {"test", "test_schema", "test_live", "postgres", "template0", "template1"}
-SUSPICIOUS = re.compile(r"Traceback|ERROR|Exception")
+SUSPICIOUS = re.compile(r"Traceback|ERROR|CRITICAL|Exception")
+# A client error is logged on one line by design ("... - error_log - GET /x: 404 NotFoundException"):
+# expected under junk, not suspicious; a 5xx logged so is.
+CLIENT_ERROR = re.compile(r" - error_log - \S+ \S+: 4\d\d ")
+# Abuse limits (REFERENTIEL_RATE_LIMITS) raised for the benchmark's own writes, unless set.
+BENCH_LIMITS = ",".join(
+    f"{action}:{scope}=999999/3600" for action in ("proposal", "comment") for scope in ("account", "address")
+)
 
 
 @dataclass
@@ -141,7 +148,13 @@ def recreate_postgres(url: str) -> None:
 
 
 def suspicious_lines(log: Path) -> list[str]:
-    return [line for line in log.read_text(errors="replace").splitlines() if SUSPICIOUS.search(line)]
+    lines = log.read_text(errors="replace").splitlines()
+    return [line for line in lines if SUSPICIOUS.search(line) and not CLIENT_ERROR.search(line)]
+
+
+def client_errors(log: Path) -> int:
+    """How many client errors (4xx) the server logged."""
+    return sum(1 for line in log.read_text(errors="replace").splitlines() if CLIENT_ERROR.search(line))
 
 
 @contextmanager
@@ -160,6 +173,7 @@ def served(
         recreate_postgres(url)
     python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env = dict(os.environ, REFERENTIEL_DATABASE_URL=url, PYTHONPATH=python_path)
+    env.setdefault("REFERENTIEL_RATE_LIMITS", BENCH_LIMITS)
     env.setdefault("REFERENTIEL_SECRET_KEY", "bench-not-a-secret")
     referentiel = VENV_BIN / "referentiel"
     command = [str(referentiel) if referentiel.exists() else "referentiel", "serve", "--host", HOST]
@@ -188,6 +202,8 @@ def served(
 
 def _look_at_log(log: Path, folder: Path, keep: bool) -> None:
     problems = suspicious_lines(log) if log.exists() else []
+    if log.exists():
+        print(f"bench: the server logged {client_errors(log)} client error(s) (4xx)", file=sys.stderr)
     if problems:
         print(f"bench: {len(problems)} suspicious line(s) in the server log, e.g.:", file=sys.stderr)
         print("\n".join(problems[:5]), file=sys.stderr)
