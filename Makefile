@@ -34,11 +34,11 @@ lint: $(BIN)/referentiel
 # An accepted vulnerability would be added here as --ignore-vuln ID with its reason; there is none.
 # The virtualenv's setuptools is upgraded when it is made: Python 3.11 bundles 65.5.0 (PYSEC-2022-43012).
 audit: $(BIN)/referentiel
-	$(BIN)/bandit -r server web indicators proposals -q -x '*/piccolo_migrations/*'
+	$(BIN)/bandit -r server web places indicators proposals programmes -q -x '*/piccolo_migrations/*'
 	@# Generated migrations list each column's params, "secret": False among them, which B105 takes
 	@# for a hard-coded password; every other check still runs on them (hand-written data steps too).
 	$(BIN)/bandit -q -s B105 \
-		$$(find server web indicators proposals -path '*/piccolo_migrations/*.py')
+		$$(find server web places indicators proposals programmes -path '*/piccolo_migrations/*.py')
 	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
 bench: $(BIN)/referentiel

@@ -14,6 +14,7 @@ from indicators import urls
 from indicators.release_cache import ReleaseCache
 from indicators.routes.api import INDICATOR_API
 from indicators.routes.pages import PAGE_HANDLERS
+from programmes.routes.api import PROGRAMME_API
 from proposals.routes.accounts import ACCOUNT_PAGES
 from proposals.routes.accounts_api import ACCOUNT_API
 from proposals.routes.api import PROPOSAL_API
@@ -82,7 +83,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 route_handlers=[*PAGE_HANDLERS, *ACCOUNT_PAGES, *PROPOSAL_PAGES, healthz, switch_language],
                 include_in_schema=False,
             ),
-            Router(path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API, *PROPOSAL_API]),
+            Router(
+                path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API, *PROPOSAL_API, *PROGRAMME_API]
+            ),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         on_startup=[open_pool, listener.start, decisions.start],

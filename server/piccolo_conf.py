@@ -14,4 +14,6 @@ from web.database import make_engine
 DB = make_engine(database_url_from(os.environ))
 
 # The kernel first: the domains sit on top of it.
-APP_REGISTRY = AppRegistry(apps=["web.piccolo_app", "indicators.piccolo_app", "proposals.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=["web.piccolo_app", "indicators.piccolo_app", "proposals.piccolo_app", "programmes.piccolo_app"]
+)

@@ -42,6 +42,8 @@ class Settings:
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     # How often each action may be done, per account and per address (proposals/rate_limits.py).
     rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    # How many programmes must have submitted on a release before its field evidence is shown.
+    aggregate_min: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,6 +68,7 @@ class Settings:
             base_url=base_url(env.get("REFERENTIEL_BASE_URL") or DEFAULT_BASE_URL),
             trusted_proxies=trusted_proxies(env.get("REFERENTIEL_TRUSTED_PROXIES", "")),
             rate_limits=_limits(env.get("REFERENTIEL_RATE_LIMITS", "")),
+            aggregate_min=_count(env, "REFERENTIEL_AGGREGATE_MIN", 10),
         )
 
 
@@ -80,6 +83,15 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise SettingsError(f"{name}={text!r}: it cannot be negative")
     return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if text is None:
+        return default
+    if not (text.strip().isascii() and text.strip().isdigit()) or int(text) < 1:
+        raise SettingsError(f"{name}={text!r}: a whole number of at least 1 is expected")
+    return int(text)
 
 
 def base_url(text: str) -> str:

@@ -4,6 +4,7 @@ REFERENTIEL_TEST_DATABASE_URL is set. Each test starts from the starter framewor
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -40,6 +41,7 @@ os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
 
 import httpx  # noqa: E402
 import pytest  # noqa: E402
+from litestar import Litestar  # noqa: E402
 from piccolo.apps.migrations.tables import Migration  # noqa: E402
 from piccolo.conf.apps import Finder  # noqa: E402
 from piccolo.engine import engine_finder  # noqa: E402
@@ -93,7 +95,13 @@ async def db(migrated_database: None) -> None:
 @pytest.fixture
 async def client(db: None) -> AsyncIterator[httpx.AsyncClient]:
     """The app, started as a server starts it, reached in-process on the test's own event loop."""
-    app = create_app()
+    async with app_client(create_app()) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def app_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` (made with settings of a test's own), started and stopped around it."""
     # The hooks, not app.lifespan(): its task group cannot span a fixture's setup and teardown.
     for hook in app.on_startup:
         await hook()

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
-from piccolo.columns import JSON, Boolean, Column, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.conf.apps import Finder
 from piccolo.table import Table
 
@@ -29,6 +40,7 @@ SQL_TYPES: dict[type[Column], str] = {
     Boolean: "boolean",
     JSON: "json",
     Timestamptz: "timestamptz",
+    Date: "date",
 }
 POSTGRES_TYPE_NAMES = {"character varying": "varchar", "timestamp with time zone": "timestamptz"}
 POSTGRES_FK_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}

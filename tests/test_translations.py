@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
-PACKAGES = ("indicators", "proposals", "server")
+PACKAGES = ("places", "indicators", "proposals", "programmes", "server")
 FRENCH_PO = ROOT / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
 # The classes whose first argument is a message (indicators/errors.py, proposals/errors.py).
 MESSAGE_KEYWORDS = ("NotFound", "InvalidInput", "Conflict", "Forbidden", "NotSignedIn", "TooManyAttempts")

@@ -1,0 +1,1 @@
+"""The programmes' pages and JSON API: thin handlers over the use cases."""

@@ -1,0 +1,105 @@
+"""Field evidence: counted at submission, shown only above the threshold, never narrowed below it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from programmes.field import field_figures
+from programmes.submission import start_successor, submit_assessment
+from programmes.tables import Assessment
+from proposals.roles import Role
+from server.app import create_app
+from server.settings import Settings
+from tests.api_client import Api
+from tests.conftest import app_client
+from tests.constants import SLUG
+from tests.programmes.factories import answer_all, make_programme, releases, submitted_assessment
+from tests.proposals.factories import make_account
+
+RELEASE_ID = 1  # the starter release
+
+
+async def programmes_submitting(count: int, kinds=("urban",), level="in_place", **per_code) -> list[int]:
+    found = []
+    for number in range(count):
+        admin = await make_account()
+        programme_id = await make_programme(admin, f"Programme {number}", kinds)
+        found.append(await submitted_assessment(admin, programme_id, level, **per_code))
+    return found
+
+
+async def test_figures_are_shown_from_the_threshold_on(db: None):
+    await programmes_submitting(2, level="in_place")
+    below = await field_figures(RELEASE_ID, "REC-1", "", minimum=3)
+    assert (below.shown, below.needed, below.counts) == (False, 1, {})
+    await programmes_submitting(1, REC_1="not_applicable")
+    shown = await field_figures(RELEASE_ID, "REC-1", "", minimum=3)
+    assert shown.shown and shown.programmes == 3
+    assert shown.counts == {
+        "not_started": 0,
+        "in_progress": 0,
+        "in_place": 2,
+        "exemplary": 0,
+        "not_applicable": 1,
+    }
+    assert shown.reasons == ("Pas de mentors bénévoles ici.",)
+
+
+async def test_a_programme_counts_once_with_its_latest_submission(db: None):
+    admin = await make_account()
+    programme_id = await make_programme(admin)
+    first = await submitted_assessment(admin, programme_id, "in_progress")
+    again = await start_successor(admin, first, "latest", releases())  # the same release
+    await answer_all(admin, again, "exemplary")
+    await submit_assessment(admin, again, releases())
+    figures = await field_figures(RELEASE_ID, "REC-1", "", minimum=1)
+    assert figures.programmes == 1 and figures.counts["exemplary"] == 1 and figures.counts["in_progress"] == 0
+
+
+async def test_drafts_never_count(db: None):
+    await programmes_submitting(2)
+    await Assessment.update({Assessment.status: "draft"}).where(Assessment.id == 1)
+    # Counted again only at the next submission: the draft's answers leave the counts then.
+    await programmes_submitting(1)
+    assert (await field_figures(RELEASE_ID, "REC-1", "", minimum=1)).programmes == 2
+
+
+async def test_a_kind_of_territory_never_narrows_below_the_threshold_nor_leaves_a_small_rest(db: None):
+    await programmes_submitting(3, kinds=("rural",))
+    await programmes_submitting(1, kinds=("urban",))
+    assert (await field_figures(RELEASE_ID, "REC-1", "", minimum=3)).shown
+    rural = await field_figures(RELEASE_ID, "REC-1", "rural", minimum=3)
+    assert not rural.shown  # 4 - 3 = 1 urban programme would be singled out by subtraction
+    assert not (await field_figures(RELEASE_ID, "REC-1", "urban", minimum=3)).shown
+    await programmes_submitting(2, kinds=("urban",))
+    assert (await field_figures(RELEASE_ID, "REC-1", "rural", minimum=3)).shown
+    assert (await field_figures(RELEASE_ID, "REC-1", "urban", minimum=3)).shown
+
+
+async def test_the_api_shows_reasons_to_working_group_members_only(db: None):
+    async with app_client(create_app(replace(Settings.from_env(), aggregate_min=2))) as client:
+        await reasons_for_members_only(Api(client))
+
+
+async def reasons_for_members_only(api: Api) -> None:
+    path = f"/frameworks/{SLUG}/releases/1.0.0/indicators/REC-1/field"
+    assert (await api.call("GET", path)).json() == {"shown": False, "needed": 2}
+    await programmes_submitting(2, REC_1="not_applicable")
+    public = (await api.call("GET", path)).json()
+    assert public["shown"] and public["programmes"] == 2 and public["counts"]["not_applicable"] == 2
+    assert public["not_applicable_reasons"] == []
+    member = await api.token("membre@example.org", Role.member)
+    reviewed = (await api.call("GET", path, member)).json()
+    assert reviewed["not_applicable_reasons"] == ["Pas de mentors bénévoles ici."] * 2
+    for bad in ("territory_kind=forest", "kind=rural"):
+        assert (await api.call("GET", f"{path}?{bad}")).status_code == 400
+    assert (
+        await api.call("GET", f"/frameworks/{SLUG}/releases/1.0.0/indicators/NOPE-1/field")
+    ).status_code == 404
+
+
+@pytest.mark.parametrize("count", [0])
+async def test_an_empty_release_needs_the_whole_threshold(db: None, count: int):
+    assert (await field_figures(RELEASE_ID, "REC-1", "", minimum=10)).needed == 10 - count
