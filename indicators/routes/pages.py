@@ -17,6 +17,7 @@ from indicators.downloads import DOWNLOADS, split_download
 from indicators.queries import indicator_history, list_releases
 from indicators.topics import release_topic
 from web.failures import NotFound
+from web.panels import INDICATOR, panel_topics, render_panels
 from web.rendering import templates_of
 from web.requests import site_base, viewer_of
 from web.responses import HTML, IMMUTABLE, REVALIDATE, Body, shared_response
@@ -26,24 +27,25 @@ async def _shared_page(
     request: Request,
     slug: str,
     template: str,
-    load: Callable[[], Awaitable[dict]] | None = None,
+    load: Callable[[str], Awaitable[dict]] | None = None,
+    topics: tuple[str, ...] = (),
     **context: object,
 ) -> Response:
     """A page made of published content: rendered once per worker, address and viewer kind, then
-    served as bytes until a publication in the framework changes which release is current. `load`
-    reads what the page needs beyond `context`, only when rendering."""
+    served as bytes until a publication in the framework (or another of `topics`) changes it. `load`
+    reads what the page needs beyond `context` (given the viewer's language), only when rendering."""
     viewer = viewer_of(request)
     path = request.scope["path"]
 
     async def produce() -> Body:
-        loaded = await load() if load is not None else {}
+        loaded = await load(viewer.language) if load is not None else {}
         # Off the event loop: an indicator's texts are Markdown, rendered with its page, and a
         # pathological text (capped at 50,000 characters) takes seconds in pure Python.
         values = {"signed_in": viewer.signed_in, "request_path": path, **context, **loaded}
         html = await asyncio.to_thread(templates_of(request).render, template, viewer.language, **values)
         return Body.of(html, HTML)
 
-    return await shared_response(request, produce, topics=(release_topic(slug),), per_viewer=True)
+    return await shared_response(request, produce, topics=(release_topic(slug), *topics), per_viewer=True)
 
 
 @get("/", name="home")
@@ -95,7 +97,7 @@ async def _download(request: Request, state: State, slug: str, version: str, fmt
 async def releases_page(request: Request, state: State, slug: FromPath[str]) -> Response:
     framework, current = await state.releases.framework(slug)
 
-    async def load() -> dict:
+    async def load(_language: str) -> dict:
         return {"releases": await list_releases(framework)}
 
     return await _shared_page(
@@ -122,13 +124,20 @@ async def _indicator_page(request: Request, state: State, slug: str, version: st
         )
     theme, indicator = placed
 
-    async def load() -> dict:
+    # What higher domains add (programmes' field evidence), the same for every viewer of a kind.
+    about = {"framework": slug, "version": release.version, "code": code, "reviewer": False}
+
+    async def load(language: str) -> dict:
         history = await indicator_history(framework, code)
-        return {"history": [item for item in history if item.number <= indicator.revision]}
+        return {
+            "history": [item for item in history if item.number <= indicator.revision],
+            "panels": await render_panels(request, INDICATOR, language=language, **about),
+        }
 
     context = {"framework": framework, "release": release, "current": current, "theme": theme}
+    topics = panel_topics(request, INDICATOR, **about)
     return await _shared_page(
-        request, slug, "indicators/indicator.html", load, indicator=indicator, code=code, **context
+        request, slug, "indicators/indicator.html", load, topics, indicator=indicator, code=code, **context
     )
 
 
@@ -161,7 +170,7 @@ async def compare_page(request: Request, state: State, slug: FromPath[str], spec
     framework, before, current = await state.releases.release(slug, before_version)
     _framework, after, _current = await state.releases.release(slug, after_version)
 
-    async def load() -> dict:
+    async def load(_language: str) -> dict:
         return {"comparison": compare_releases(before, after)}
 
     context = {"framework": framework, "before": before, "after": after, "current": current}

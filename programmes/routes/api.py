@@ -12,9 +12,10 @@ from indicators.versions import LATEST
 from programmes.answers import AnswerInput, save_answer
 from programmes.assessments import list_assessments, read_assessment, start_assessment
 from programmes.changes import programme_changes
-from programmes.field import field_figures, territory_kind
+from programmes.field import territory_kind
 from programmes.membership import create_programme, get_programme, remove_member, set_member
 from programmes.plan import add_action, update_action
+from programmes.routes.field import cached_field_figures
 from programmes.serialize import (
     action_json,
     answer_json,
@@ -26,7 +27,6 @@ from programmes.serialize import (
 )
 from programmes.sharing import create_share_link, revoke_share_link
 from programmes.submission import start_successor, submit_assessment
-from programmes.topics import field_topic
 from programmes.urls import assessment_path
 from proposals.roles import Role
 from proposals.routes.authentication import actor_of, require_actor, signed_in
@@ -283,14 +283,7 @@ async def api_field(
             slug=slug,
             code=code,
         )
-    minimum = request.app.state.settings.aggregate_min
-    kind = territory_kind(kind)
-    # Counted at each submission; between two, every worker reads it once.
-    figures = await request.app.state.reads.get(
-        ("field", summary.id, code, kind),
-        lambda: field_figures(summary.id, code, kind, minimum),
-        topics=(field_topic(slug),),
-    )
+    figures = await cached_field_figures(request, slug, summary.id, code, territory_kind(kind))
     actor = actor_of(request)
     reviewer = actor is not None and actor.role.at_least(Role.member)
     return Response(field_json(figures, reviewer), headers={"Cache-Control": "no-cache"})

@@ -60,9 +60,10 @@ from web.failures import DomainError, InvalidInput
 from web.forms import problem, sign_in_first, submitted
 from web.messages import Term
 from web.numbers import whole_number
+from web.panels import PROPOSAL, panel_topics, render_panels
 from web.params import PageText, read_page
 from web.rendering import page, page_for_many, shared_page
-from web.requests import said
+from web.requests import language_of, said
 
 DECIDED = ("accepted", "rejected")
 # What the timeline of a proposal tells (comments are shown as such; ballots stay private).
@@ -159,14 +160,24 @@ async def _proposal_page(
         "choices": CHOICES,
         "limits": LIMITS,
     }
+    # What higher domains add about the indicator (programmes' field evidence, with the reasons
+    # given for "not applicable" shown to working-group members, who revise the indicators).
+    reviewer = actor is not None and actor.role.at_least(Role.member)
+    about = {
+        "framework": proposal.framework,
+        "version": proposal.base_version,
+        "code": proposal.indicator_code,
+        "reviewer": reviewer,
+    }
+    context["panels"] = await render_panels(request, PROPOSAL, language=language_of(request), **about)
     template = "proposals/proposal.html"
     if trouble is not None or values:
         return page(request, template, status, problem=trouble, values=values or {}, **context)
-    topics = _debate_topics(debate)
+    topics = (*_debate_topics(debate), *panel_topics(request, PROPOSAL, **about))
     if actor is None:  # signed-out visitors all see the same page: it is shared like a published one
         return await shared_page(request, template, topics, problem=None, values={}, **context)
     # Viewers with the same rights (and ballot) see the same page: rendered once for them all.
-    rights = (proposal_id, comments_page, is_author, is_steward, is_member, can_open, ballot)
+    rights = (proposal_id, comments_page, is_author, is_steward, is_member, can_open, ballot, reviewer)
     return await page_for_many(request, rights, template, topics, problem=None, values={}, **context)
 
 
