@@ -15,6 +15,7 @@ from indicators.release_cache import ReleaseCache
 from indicators.routes.api import INDICATOR_API
 from indicators.routes.pages import PAGE_HANDLERS
 from programmes.routes.api import PROGRAMME_API
+from programmes.routes.field import PANELS
 from proposals.routes.accounts import ACCOUNT_PAGES
 from proposals.routes.accounts_api import ACCOUNT_API
 from proposals.routes.api import PROPOSAL_API
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             **caches(settings, generations),
             # Every page's menu leads to the releases of the framework the home page shows.
             "templates": Templates({"urls": urls, "default_framework": settings.default_framework}),
+            # What programmes add to the indicator and proposal pages (web/panels.py).
+            "panels": PANELS,
         }
     )
     app = Litestar(
