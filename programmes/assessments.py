@@ -145,8 +145,13 @@ _ROW_COLUMNS = (
 )
 
 
+def assessment_rows():
+    """A query of assessments with their framework's slug, release's version and programme's name."""
+    return Assessment.select(*_ROW_COLUMNS)
+
+
 async def assessment_row(assessment_id: int) -> dict:
-    row = await Assessment.select(*_ROW_COLUMNS).where(Assessment.id == assessment_id).first()
+    row = await assessment_rows().where(Assessment.id == assessment_id).first()
     if row is None:
         raise NotFound("There is no assessment number %(number)s.", number=str(assessment_id))
     return row
@@ -192,8 +197,15 @@ async def read_assessment(
 
 async def assessment_view(row: dict, releases: Releases) -> AssessmentView:
     _framework, release, _current = await releases.release(row["framework_slug"], row["release_version"])
-    rows = await Answer.select().where(Answer.assessment == row["id"]).output(load_json=True)
-    stored = {r["indicator_code"]: r for r in rows}
+    answers = await Answer.select().where(Answer.assessment == row["id"]).output(load_json=True)
+    return build_view(row, release, answers, tuple(await list_actions(row["id"])))
+
+
+def build_view(
+    row: dict, release: Release, answer_rows: list[dict], actions: tuple[ActionView, ...] = ()
+) -> AssessmentView:
+    """The assessment from its row, its release and the rows of its answers."""
+    stored = {r["indicator_code"]: r for r in answer_rows}
     answers = tuple(
         _answer(stored.get(indicator.code), indicator.code, theme.code)
         for theme in release.themes
@@ -213,7 +225,7 @@ async def assessment_view(row: dict, releases: Releases) -> AssessmentView:
         submitted_at=row["submitted_at"],
         answers=answers,
         archived=archived,
-        actions=tuple(await list_actions(row["id"])),
+        actions=actions,
     )
 
 

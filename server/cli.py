@@ -13,7 +13,9 @@ from pathlib import Path
 
 from indicators.downloads import DOWNLOADS
 from indicators.queries import find_release, get_framework, load_release
+from indicators.release_cache import ReleaseCache
 from indicators.verification import check_release_hashes
+from programmes.verification import check_assessment_hashes
 from proposals.accounts import register_account
 from proposals.audit import check_chain
 from proposals.roles import Role
@@ -21,6 +23,7 @@ from server import use_piccolo_conf
 from server.backup import BackupError, backup, restore
 from server.bootstrap import bootstrap, migrate
 from server.settings import Settings, SettingsError
+from web.cache import Cache, Generations
 from web.failures import DomainError
 
 
@@ -184,6 +187,7 @@ async def _verify_database(settings: Settings) -> int:
     print(f"{checked} release(s) checked, {failed} mismatch(es).", file=sys.stderr)
     if checked == 0:
         print("No release to check: is REFERENTIEL_DATABASE_URL the right database?", file=sys.stderr)
+    failed += await _verify_assessments()
 
     chain = {"entries": 0, "head": "", "shown": time.monotonic()}
 
@@ -203,6 +207,22 @@ async def _verify_database(settings: Settings) -> int:
             f"ok        audit log: {chain['entries']} entries, hash chain intact, head {chain['head'] or '-'}"
         )
     return 1 if failed or checked == 0 or broken is not None else 0
+
+
+async def _verify_assessments() -> int:
+    """Each submitted self-assessment's hash recomputed; returns the number of mismatches."""
+    releases = ReleaseCache(Cache(Generations(), max_entries=64, max_bytes=64 * 1_048_576, ttl=None))
+    checked = failed = 0
+    async for check in check_assessment_hashes(releases):
+        checked += 1
+        if not check.ok:
+            failed += 1
+            _say(
+                f"MISMATCH  assessment {check.id} ({check.programme}, release {check.release}): "
+                f"stored {check.stored}, content hashes to {check.computed}"
+            )
+    _say(f"{checked} submitted assessment(s) checked, {failed} mismatch(es).")
+    return failed
 
 
 def _size(count: int) -> str:

@@ -6,9 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from programmes.assessments import start_assessment
 from programmes.field import field_figures
 from programmes.submission import start_successor, submit_assessment
-from programmes.tables import Assessment
+from programmes.tables import Answer, Assessment
 from proposals.roles import Role
 from server.app import create_app
 from server.settings import Settings
@@ -60,10 +61,20 @@ async def test_a_programme_counts_once_with_its_latest_submission(db: None):
 
 async def test_drafts_never_count(db: None):
     await programmes_submitting(2)
-    await Assessment.update({Assessment.status: "draft"}).where(Assessment.id == 1)
-    # Counted again only at the next submission: the draft's answers leave the counts then.
+    admin = await make_account()
+    draft = await start_assessment(admin, await make_programme(admin), SLUG, "latest", releases())
+    await answer_all(admin, draft, "exemplary")  # complete, never submitted
     await programmes_submitting(1)
-    assert (await field_figures(RELEASE_ID, "REC-1", "", minimum=1)).programmes == 2
+    figures = await field_figures(RELEASE_ID, "REC-1", "", minimum=1)
+    assert figures.programmes == 3 and figures.counts["exemplary"] == 0
+
+
+async def test_a_submitted_assessment_is_frozen_in_the_database_too(db: None):
+    (assessment_id,) = await programmes_submitting(1)
+    with pytest.raises(Exception, match="frozen"):
+        await Answer.update({Answer.level: "exemplary"}).where(Answer.assessment == assessment_id)
+    with pytest.raises(Exception, match="frozen"):
+        await Assessment.update({Assessment.status: "draft"}).where(Assessment.id == assessment_id)
 
 
 async def test_a_kind_of_territory_never_narrows_below_the_threshold_nor_leaves_a_small_rest(db: None):

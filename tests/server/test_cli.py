@@ -13,6 +13,8 @@ from piccolo.engine import engine_finder
 
 from tests.conftest import ON_POSTGRES
 from tests.constants import PASSWORD, SLUG
+from tests.programmes.factories import make_programme, submitted_assessment
+from tests.proposals.factories import make_account
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -74,6 +76,26 @@ async def test_verify_fails_loudly_when_a_release_was_tampered_with():
     assert result.returncode == 1
     assert "MISMATCH  qualite-mentorat 1.0.0" in result.stderr
     assert "1 mismatch(es)" in result.stderr
+
+
+async def test_verify_recomputes_the_hash_of_each_submitted_assessment():
+    admin = await make_account()
+    assessment_id = await submitted_assessment(admin, await make_programme(admin))
+    result = referentiel("verify")
+    assert result.returncode == 0, result.stderr
+    assert "1 submitted assessment(s) checked, 0 mismatch(es)" in result.stderr
+    engine = engine_finder()
+    tamper = f"UPDATE assessment_answer SET level = 'exemplary' WHERE assessment = {assessment_id}"
+    if ON_POSTGRES:  # the guard switched off first, as only the database's owner could
+        await engine.run_ddl("ALTER TABLE assessment_answer DISABLE TRIGGER assessment_answer_frozen")
+        await engine.run_ddl(tamper)
+        await engine.run_ddl("ALTER TABLE assessment_answer ENABLE TRIGGER assessment_answer_frozen")
+    else:
+        await engine.run_ddl("DROP TRIGGER assessment_answer_frozen_UPDATE")
+        await engine.run_ddl(tamper)
+    result = referentiel("verify")
+    assert result.returncode == 1
+    assert f"MISMATCH  assessment {assessment_id} (Mentorat Nord, release 1.0.0)" in result.stderr
 
 
 def test_user_create_reads_the_password_from_stdin():
