@@ -31,9 +31,11 @@ DEFAULT_URLS = [
     # The same two for a signed-in reader: made for them at each request, never shared.
     f"{SIGNED_IN}/proposals/1",
     f"{SIGNED_IN}/proposals",
+    f"{SIGNED_IN}/assessments/1",  # a submitted self-assessment of every indicator, for its admin
 ]
 PUBLISHED_GOAL, SIGNED_IN_GOAL = 0.8, 0.15  # of /healthz requests/s
 SCENARIOS = ["pages", "junk", "propagation", "memory"]
+APPLICATION = ["server", "web", "places", "indicators", "proposals", "programmes", "templates", "static"]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -127,7 +129,7 @@ def code_version() -> str:
     try:
         head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
         changed = subprocess.run(
-            [*git, "status", "--porcelain", "--", "server", "web", "proposals", "indicators", "templates"],
+            [*git, "status", "--porcelain", "--", *APPLICATION],
             capture_output=True,
             text=True,
         ).stdout

@@ -16,6 +16,7 @@ from indicators.routes.api import INDICATOR_API
 from indicators.routes.pages import PAGE_HANDLERS
 from programmes.routes.api import PROGRAMME_API
 from programmes.routes.field import PANELS
+from programmes.routes.pages import PROGRAMME_PAGES
 from proposals.routes.accounts import ACCOUNT_PAGES
 from proposals.routes.accounts_api import ACCOUNT_API
 from proposals.routes.api import PROPOSAL_API
@@ -83,7 +84,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # Pages are for people: they stay out of the API's OpenAPI schema.
             Router(
                 path="/",
-                route_handlers=[*PAGE_HANDLERS, *ACCOUNT_PAGES, *PROPOSAL_PAGES, healthz, switch_language],
+                route_handlers=[
+                    *PAGE_HANDLERS,
+                    *ACCOUNT_PAGES,
+                    *PROPOSAL_PAGES,
+                    *PROGRAMME_PAGES,
+                    healthz,
+                    switch_language,
+                ],
                 include_in_schema=False,
             ),
             Router(

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,10 +45,10 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]|%%")
 def extracted() -> dict[str | tuple[str, str], list[str]]:
     """Each message of the templates and packages (a tuple for ngettext) and where it is used."""
     messages: dict[str | tuple[str, str], list[str]] = defaultdict(list)
-    keywords = dict.fromkeys(MESSAGE_KEYWORDS)
-    sources = [("templates", METHOD_MAP, OPTIONS_MAP)]
-    sources += [(package, [("**.py", "python")], {}) for package in PACKAGES]
-    for folder, method_map, options_map in sources:
+    # Templates call gettext's own names (_, ngettext); the packages, the message classes.
+    sources = [("templates", METHOD_MAP, OPTIONS_MAP, DEFAULT_KEYWORDS)]
+    sources += [(package, [("**.py", "python")], {}, dict.fromkeys(MESSAGE_KEYWORDS)) for package in PACKAGES]
+    for folder, method_map, options_map, keywords in sources:
         for filename, lineno, message, _comments, _context in extract_from_dir(
             ROOT / folder, method_map, options_map, keywords=keywords
         ):

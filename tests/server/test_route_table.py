@@ -10,16 +10,23 @@ import re
 import httpx
 import pytest
 
+from programmes.assessments import start_assessment
+from programmes.membership import create_programme, set_member
+from programmes.plan import add_action
+from programmes.sharing import create_share_link
 from proposals.access import create_api_token, describe_token
-from proposals.accounts import register_account
+from proposals.accounts import get_account, register_account
 from proposals.discussion import add_comment
 from proposals.proposing import create_proposal
-from proposals.roles import Role
+from proposals.roles import Actor, Role
 from proposals.working_groups import create_working_group
 from server.app import create_app
 from tests.constants import PASSWORD, SLUG
+from tests.programmes.factories import releases
 
 ANYONE, ACCOUNT, STEWARD = "anyone", "account", "steward"
+# Members of the programme concerned, with at least this programme role (any other account: 403).
+VIEWER, CONTRIBUTOR, ADMIN = "programme viewer", "programme contributor", "programme admin"
 
 ROUTES: dict[tuple[str, str], str] = {
     # the living framework, for everyone
@@ -94,6 +101,38 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/steward/working-groups"): STEWARD,
     ("POST", "/steward/working-groups/{group_id:int}/members"): STEWARD,
     ("POST", "/steward/working-groups/{group_id:int}/members/{account_id:int}/removal"): STEWARD,
+    # programmes and their self-assessments
+    ("GET", "/programmes"): ACCOUNT,
+    ("POST", "/programmes"): ACCOUNT,
+    ("GET", "/programmes/{programme_id:int}"): VIEWER,
+    ("POST", "/programmes/{programme_id:int}/members"): ADMIN,
+    ("POST", "/programmes/{programme_id:int}/members/{account_id:int}/removal"): ADMIN,
+    ("POST", "/programmes/{programme_id:int}/assessments"): CONTRIBUTOR,
+    ("GET", "/programmes/{programme_id:int}/changes"): VIEWER,
+    ("GET", "/assessments/{name:str}"): VIEWER,  # or anyone with a share link of this assessment
+    ("GET", "/assessments/{assessment_id:int}/themes/{code:str}"): CONTRIBUTOR,
+    ("POST", "/assessments/{assessment_id:int}/themes/{code:str}"): CONTRIBUTOR,
+    ("POST", "/assessments/{assessment_id:int}/submission"): ADMIN,
+    ("POST", "/assessments/{assessment_id:int}/successor"): CONTRIBUTOR,
+    ("POST", "/assessments/{assessment_id:int}/share-links"): ADMIN,
+    ("POST", "/share-links/{link_id:int}/revocation"): ADMIN,
+    ("POST", "/assessments/{assessment_id:int}/actions"): CONTRIBUTOR,
+    ("POST", "/actions/{action_id:int}"): CONTRIBUTOR,
+    ("POST", "/api/v1/programmes"): ACCOUNT,
+    ("GET", "/api/v1/programmes/{programme_id:int}"): VIEWER,
+    ("PUT", "/api/v1/programmes/{programme_id:int}/members/{account_id:int}"): ADMIN,
+    ("DELETE", "/api/v1/programmes/{programme_id:int}/members/{account_id:int}"): ADMIN,
+    ("POST", "/api/v1/programmes/{programme_id:int}/assessments"): CONTRIBUTOR,
+    ("GET", "/api/v1/programmes/{programme_id:int}/changes"): VIEWER,
+    ("GET", "/api/v1/assessments/{assessment_id:int}"): VIEWER,  # or a share link's holder
+    ("PUT", "/api/v1/assessments/{assessment_id:int}/answers/{code:str}"): CONTRIBUTOR,
+    ("POST", "/api/v1/assessments/{assessment_id:int}/submission"): ADMIN,
+    ("POST", "/api/v1/assessments/{assessment_id:int}/successor"): CONTRIBUTOR,
+    ("POST", "/api/v1/assessments/{assessment_id:int}/share-links"): ADMIN,
+    ("DELETE", "/api/v1/share-links/{link_id:int}"): ADMIN,
+    ("POST", "/api/v1/assessments/{assessment_id:int}/actions"): CONTRIBUTOR,
+    ("PATCH", "/api/v1/actions/{action_id:int}"): CONTRIBUTOR,
+    ("GET", "/api/v1/frameworks/{slug:str}/releases/{version:str}/indicators/{code:str}/field"): ANYONE,
 }
 
 # Valid bodies, so that the answer is about who calls, not about what was sent.
@@ -102,6 +141,22 @@ BODIES = {
     "/api/v1/accounts/{account_id:int}": {"role": "steward"},
     "/api/v1/comments/{comment_id:int}/hiding": {"reason": "Hors sujet."},
     "/api/v1/frameworks/{slug:str}/working-groups": {"name": "Autre groupe", "themes": ["SEL"]},
+    "/api/v1/programmes": {"name": "Parrainage Creuse", "department": "23"},
+    "/api/v1/programmes/{programme_id:int}/members/{account_id:int}": {"role": "viewer"},
+    "/api/v1/programmes/{programme_id:int}/assessments": {"framework": SLUG},
+    "/api/v1/assessments/{assessment_id:int}/answers/{code:str}": {"level": "in_place"},
+    "/api/v1/assessments/{assessment_id:int}/successor": {"release": "latest"},
+    "/api/v1/assessments/{assessment_id:int}/share-links": {"expires_in_days": 7},
+    "/api/v1/assessments/{assessment_id:int}/actions": {"indicator": "REC-1", "title": "Former"},
+    "/api/v1/actions/{action_id:int}": {"status": "done"},
+    # Pages: the form's fields.
+    "/programmes": {"name": "Parrainage Creuse", "department": "23"},
+    "/programmes/{programme_id:int}/members": {"email": "author@example.org", "role": "viewer"},
+    "/programmes/{programme_id:int}/assessments": {"release": "latest"},
+    "/assessments/{assessment_id:int}/themes/{code:str}": {"level-REC-1": "in_place", "version-REC-1": "0"},
+    "/assessments/{assessment_id:int}/share-links": {"expires_in_days": "7"},
+    "/assessments/{assessment_id:int}/actions": {"indicator": "REC-1", "title": "Former"},
+    "/actions/{action_id:int}": {"status": "done", "assessment": "1"},
 }
 
 NOT_ROUTES_OF_OURS = ("/static/{file_path:path}", "/schema", "/schema/{path:str}")
@@ -132,7 +187,16 @@ async def ids(db) -> dict[str, str]:
     )
     comment = await add_comment(author, proposal.id, "Un avis.")
     token = await describe_token(await create_api_token(author.id))
+    programme = await create_programme(author, "Parrainage Nord", "59", ["urban"])
+    assessment_id = await start_assessment(author, programme.id, SLUG, "latest", releases())
+    link = await create_share_link(author, assessment_id, 7)
+    action = await add_action(author, assessment_id, "REC-1", "Former les mentors", releases())
     return {
+        "programme_id": str(programme.id),
+        "assessment_id": str(assessment_id),
+        "name": str(assessment_id),
+        "link_id": str(link.id),
+        "action_id": str(action.id),
         "token_id": str(token.id),
         "slug": SLUG,
         "version": "1.0.0",
@@ -162,7 +226,7 @@ async def call(
     if method == "GET":
         return await client.get(url)
     token = csrf_of((await client.get("/sign-in")).text)
-    return await client.request(method, url, data={"_csrf_token": token})
+    return await client.request(method, url, data={"_csrf_token": token, **BODIES.get(path, {})})
 
 
 @pytest.mark.parametrize(("method", "path"), [key for key, who in ROUTES.items() if who != ANYONE])
@@ -198,3 +262,37 @@ async def test_practitioners_cannot_do_what_stewards_do(client, ids, method: str
 async def test_every_form_refuses_a_post_without_its_csrf_token(client, ids, path: str):
     response = await client.post(concrete(path, ids), data={"anything": "x"})
     assert response.status_code == 403
+
+
+async def as_account(client: httpx.AsyncClient, email: str, path: str) -> tuple[Actor, dict[str, str]]:
+    """A new practitioner `email`, signed in on the client (pages) or with a token (the API's headers)."""
+    actor = (await register_account(email, PASSWORD, email.split("@")[0])).actor
+    if path.startswith("/api/"):
+        token = (await client.post("/api/v1/tokens", json={"email": email, "password": PASSWORD})).json()
+        return actor, {"Authorization": f"Bearer {token['token']}"}
+    form = csrf_of((await client.get("/sign-in")).text)
+    await client.post("/sign-in", data={"_csrf_token": form, "email": email, "password": PASSWORD})
+    return actor, {}
+
+
+PROGRAMME_ROLES = (VIEWER, CONTRIBUTOR, ADMIN)
+
+
+@pytest.mark.parametrize(("method", "path"), [key for key, who in ROUTES.items() if who in PROGRAMME_ROLES])
+async def test_the_admin_of_another_programme_is_refused(client, ids, method: str, path: str):
+    outsider, headers = await as_account(client, "other@example.org", path)
+    await create_programme(outsider, "Autre programme", "2A", ["rural"])
+    response = await call(client, method, path, ids, headers)
+    assert response.status_code == 403, response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [key for key, who in ROUTES.items() if who in (CONTRIBUTOR, ADMIN)]
+)
+async def test_a_lower_programme_role_is_refused(client, ids, method: str, path: str):
+    below = "viewer" if ROUTES[(method, path)] == CONTRIBUTOR else "contributor"
+    member, headers = await as_account(client, "member@example.org", path)
+    admin = (await get_account(int(ids["account_id"]))).actor
+    await set_member(admin, int(ids["programme_id"]), member.id, below)
+    response = await call(client, method, path, ids, headers)
+    assert response.status_code == 403, response.text
