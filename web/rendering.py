@@ -27,15 +27,17 @@ def templates_of(request: Request) -> Templates:
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
-    """A page made for this request."""
+    """A page made for this request (the language switch comes back to it, query included: a page
+    read through a share link stays readable in the other language)."""
     actor = request.scope.get("user")
+    query = request.scope.get("query_string", b"").decode("latin-1")
     html = templates_of(request).render(
         template,
         language_of(request),
         actor=actor,
         signed_in=actor is not None,
         csrf_token=csrf_token(request),
-        request_path=request.scope["path"],
+        request_path=request.scope["path"] + (f"?{query}" if query else ""),
         **context,
     )
     return Response(html, status_code=status_code, media_type=HTML, headers=NO_STORE)

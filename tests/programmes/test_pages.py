@@ -8,6 +8,7 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -205,6 +206,8 @@ async def test_submitting_sharing_and_reading_the_report(client):
     assert read.status_code == 200 and read.headers["cache-control"] == "no-store"
     assert 'method="post"' not in read.text and "<svg" in read.text
     assert '<meta name="referrer" content="no-referrer">' in read.text
+    # The language switch comes back to the page through the same link.
+    assert f"/language/en?next={quote(f'{page_path}?share={token}', safe='/')}" in read.text
     as_json = await client.get(f"{page_path}.json?share={token}")
     assert as_json.status_code == 200 and as_json.json()["status"] == "submitted"
     assert (await client.get(f"{page_path}.csv?share={token}")).status_code == 200
