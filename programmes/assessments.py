@@ -4,6 +4,7 @@ share link), listed on the programme's page."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -11,17 +12,19 @@ from typing import Protocol
 from indicators.content import Release, ReleasedTheme
 from indicators.queries import FrameworkInfo, ReleaseSummary
 from programmes.levels import LEVELS
-from programmes.membership import require_role
+from programmes.membership import check_role, require_role, role_in
 from programmes.roles import ProgrammeRole
 from programmes.tables import Action, Answer, Assessment, ShareLink
 from programmes.topics import programme_topic
 from proposals.audit import record
 from proposals.roles import Actor
+from proposals.services import signed_in
 from web.changes import announce
 from web.failures import Forbidden, NotFound
 from web.messages import Term
 
 DRAFT, SUBMITTED = "draft", "submitted"
+READING = Term("read this assessment")
 
 
 class Releases(Protocol):
@@ -161,37 +164,53 @@ def share_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+async def share_link_expiry(assessment_id: int, token: str) -> datetime | None:
+    """When the share link `token` of this assessment expires; None if it has none such."""
+    row = (
+        await ShareLink.select(ShareLink.expires_at)
+        .where((ShareLink.token_hash == share_digest(token)) & (ShareLink.assessment == assessment_id))
+        .first()
+    )
+    return row["expires_at"] if row else None
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """Where the access rules read an assessment, a member's role and a share link: the database, or
+    the same through a cache whose entries every write to the programme ends (the pages)."""
+
+    row: Callable[[int], Awaitable[dict]] = assessment_row
+    role: Callable[[int, int], Awaitable[ProgrammeRole | None]] = role_in
+    share_expiry: Callable[[int, str], Awaitable[datetime | None]] = share_link_expiry
+
+
 async def open_assessment(
     actor: Actor | None,
     assessment_id: int,
     needed: ProgrammeRole,
     doing: Term,
     share: str | None = None,
-) -> tuple[dict, Actor | None]:
-    """The assessment's row if the actor may `doing` it: a member of its programme with at least
-    `needed`, or, to read it only, whoever holds a valid share link of this very assessment."""
-    row = await assessment_row(assessment_id)
+    lookups: Lookups = Lookups(),
+) -> tuple[dict, ProgrammeRole | None]:
+    """The assessment's row and the actor's role in its programme, if they may `doing` it: a member
+    with at least `needed`, or, to read it only, whoever holds a valid share link of this very
+    assessment (role None)."""
+    row = await lookups.row(assessment_id)
     if share is not None and needed is ProgrammeRole.viewer:
-        valid = await ShareLink.exists().where(
-            (ShareLink.token_hash == share_digest(share))
-            & (ShareLink.assessment == assessment_id)
-            & (ShareLink.expires_at > datetime.now(UTC))
-        )
-        if not valid:
+        expiry = await lookups.share_expiry(assessment_id, share)
+        if expiry is None or expiry <= datetime.now(UTC):
             raise Forbidden(
                 "This share link does not open this assessment: it may have expired or been revoked."
             )
-        return row, actor
-    actor, _role = await require_role(actor, row["programme"], needed, doing)
-    return row, actor
+        return row, None
+    actor = signed_in(actor, doing)
+    return row, check_role(await lookups.role(row["programme"], actor.id), needed, doing)
 
 
 async def read_assessment(
     actor: Actor | None, assessment_id: int, releases: Releases, share: str | None = None
 ) -> AssessmentView:
-    row, _actor = await open_assessment(
-        actor, assessment_id, ProgrammeRole.viewer, Term("read this assessment"), share
-    )
+    row, _role = await open_assessment(actor, assessment_id, ProgrammeRole.viewer, READING, share)
     return await assessment_view(row, releases)
 
 

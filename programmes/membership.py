@@ -108,12 +108,16 @@ async def require_role(
     NotFound (no such programme) or Forbidden."""
     actor = signed_in(actor, doing)
     await _programme_row(programme_id)
-    role = await role_in(programme_id, actor.id)
+    return actor, check_role(await role_in(programme_id, actor.id), needed, doing)
+
+
+def check_role(role: ProgrammeRole | None, needed: ProgrammeRole, doing: Term) -> ProgrammeRole:
+    """`role` (someone's role in a programme, None for a non-member) if it is at least `needed`."""
     if role is None:
         raise Forbidden("Only the members of this programme may %(doing)s.", doing=doing)
     if not role.at_least(needed):
         raise Forbidden("Only a %(role)s or above may %(doing)s.", role=ROLE_NAMES[needed], doing=doing)
-    return actor, role
+    return role
 
 
 async def get_programme(actor: Actor | None, programme_id: int) -> ProgrammeView:

@@ -54,7 +54,7 @@ async def add_action(
     owner: object = "",
     due_on: object = None,
 ) -> ActionView:
-    row, _actor = await open_assessment(
+    row, _role = await open_assessment(
         actor, assessment_id, ProgrammeRole.contributor, Term("plan an action")
     )
     _framework, release, _current = await releases.release(row["framework_slug"], row["release_version"])

@@ -14,6 +14,7 @@ from programmes.tables import ShareLink
 from programmes.topics import programme_topic
 from proposals.audit import record
 from proposals.roles import Actor
+from proposals.services import signed_in
 from web.changes import announce
 from web.failures import InvalidInput, NotFound
 from web.messages import Term
@@ -41,9 +42,9 @@ def share_days(value: object) -> int:
 
 
 async def create_share_link(actor: Actor | None, assessment_id: int, days: object) -> ShareLinkView:
-    row, actor = await open_assessment(
-        actor, assessment_id, ProgrammeRole.admin, Term("share this assessment")
-    )
+    doing = Term("share this assessment")
+    actor = signed_in(actor, doing)
+    row, _role = await open_assessment(actor, assessment_id, ProgrammeRole.admin, doing)
     days = share_days(days)
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)

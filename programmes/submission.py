@@ -23,6 +23,7 @@ from programmes.tables import Action, Answer, Assessment
 from programmes.topics import field_topic, programme_topic
 from proposals.audit import record
 from proposals.roles import Actor
+from proposals.services import signed_in
 from web.changes import announce
 from web.database import lock_row
 from web.failures import Conflict
@@ -60,9 +61,9 @@ def assessment_hash(view: AssessmentView) -> str:
 
 async def submit_assessment(actor: Actor | None, assessment_id: int, releases: Releases) -> AssessmentView:
     """Freeze a complete draft (every indicator answered, none left to review) with its hash."""
-    row, actor = await open_assessment(
-        actor, assessment_id, ProgrammeRole.admin, Term("submit this assessment")
-    )
+    doing = Term("submit this assessment")
+    actor = signed_in(actor, doing)
+    row, _role = await open_assessment(actor, assessment_id, ProgrammeRole.admin, doing)
     async with Assessment._meta.db.transaction():
         await lock_row(Assessment, assessment_id)
         row = await assessment_row(assessment_id)
@@ -102,9 +103,9 @@ async def start_successor(actor: Actor | None, assessment_id: int, version: str,
     answers about an unchanged indicator are carried over; about a revised one, carried over and
     flagged for review; about a retired one, kept in an archived section. Actions follow their
     indicator when it still exists."""
-    source, actor = await open_assessment(
-        actor, assessment_id, ProgrammeRole.contributor, Term("start an assessment")
-    )
+    doing = Term("start an assessment")
+    actor = signed_in(actor, doing)
+    source, _role = await open_assessment(actor, assessment_id, ProgrammeRole.contributor, doing)
     if source["status"] != SUBMITTED:
         raise Conflict("Only a submitted assessment can be carried over: submit this one first.")
     framework, summary, _current = await releases.resolve(source["framework_slug"], version)

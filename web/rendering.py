@@ -9,7 +9,7 @@ the server never sends, so no user text can hold it) and kept split at the slots
 from __future__ import annotations
 
 import secrets
-from collections.abc import Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from functools import cache
 
 from litestar import Request, Response
@@ -26,18 +26,23 @@ def templates_of(request: Request) -> Templates:
     return request.app.state.templates
 
 
+def _address(request: Request) -> str:
+    """The page's path and query: where the language switch comes back to."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    return request.scope["path"] + (f"?{query}" if query else "")
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
     """A page made for this request (the language switch comes back to it, query included: a page
     read through a share link stays readable in the other language)."""
     actor = request.scope.get("user")
-    query = request.scope.get("query_string", b"").decode("latin-1")
     html = templates_of(request).render(
         template,
         language_of(request),
         actor=actor,
         signed_in=actor is not None,
         csrf_token=csrf_token(request),
-        request_path=request.scope["path"] + (f"?{query}" if query else ""),
+        request_path=_address(request),
         **context,
     )
     return Response(html, status_code=status_code, media_type=HTML, headers=NO_STORE)
@@ -72,22 +77,32 @@ def _csrf_slot() -> str:
 
 
 async def page_for_many(
-    request: Request, key: Hashable, template: str, topics: Iterable[str], **context: object
+    request: Request,
+    key: Hashable,
+    template: str,
+    topics: Iterable[str],
+    load: Callable[[], Awaitable[dict]] | None = None,
+    keep_query: bool = False,
+    **context: object,
 ) -> Response:
-    """A signed-in page that every viewer with the same rights sees alike (`key` names them):
-    rendered once for all of them, each getting their own CSRF token."""
+    """A page that every viewer with the same rights sees alike (`key` names them): rendered once
+    for all of them, each getting their own CSRF token. `load` reads what the page needs beyond
+    `context`, only when rendering; `keep_query`: the key covers the query, which the language
+    switch then keeps."""
     viewer = viewer_of(request)
     slot = _csrf_slot()
 
     async def produce() -> tuple[str, ...]:
+        loaded = await load() if load is not None else {}
         html = templates_of(request).render(
             template,
             viewer.language,
             actor=None,  # nothing personal in such a page: the key says what differs
             signed_in=viewer.signed_in,
             csrf_token=slot,
-            request_path=request.scope["path"],
+            request_path=_address(request) if keep_query else request.scope["path"],
             **context,
+            **loaded,
         )
         return tuple(html.split(f'value="{slot}"'))
 

@@ -15,11 +15,18 @@ from litestar.response import Redirect
 
 from indicators.content import ReleasedTheme
 from indicators.queries import list_releases
+from indicators.topics import release_topic
 from indicators.versions import parse_version
 from programmes import urls as programme_urls
 from programmes.assessments import (
+    READING,
     AssessmentView,
-    read_assessment,
+    Lookups,
+    assessment_row,
+    assessment_view,
+    open_assessment,
+    share_digest,
+    share_link_expiry,
 )
 from programmes.chart import ThemeBar, summary_svg
 from programmes.membership import role_in
@@ -29,13 +36,14 @@ from programmes.routes.exports import download, split_name
 from programmes.routes.programme_pages import today, vocabulary
 from programmes.sharing import DAYS_MAX, create_share_link, list_share_links, revoke_share_link
 from programmes.submission import start_successor, submit_assessment
+from programmes.topics import programme_topic
 from proposals.routes.authentication import actor_of, require_actor, signed_in
 from web.failures import DomainError
 from web.forms import problem, sign_in_first, submitted
 from web.messages import Message, Term
 from web.numbers import whole_number
 from web.params import RowId
-from web.rendering import page
+from web.rendering import page, page_for_many
 from web.requests import language_of, said, site_base
 
 ShareText = Annotated[str | None, QueryParameter(name="share", max_length=100)]
@@ -62,6 +70,34 @@ def _chart(request: Request, view: AssessmentView, level_names: dict[str, str]) 
     return summary_svg(bars, names, title, description, id_prefix="summary")
 
 
+def cached_lookups(request: Request) -> Lookups:
+    """The access rules' reads through the worker's cache: every write to a programme announces its
+    topic, which ends them in every worker."""
+    reads = request.app.state.reads
+
+    def of_programme(row: dict) -> tuple[str, ...]:
+        return (programme_topic(row["programme"]),)
+
+    async def row(assessment_id: int) -> dict:
+        return await reads.get(
+            ("assessment", assessment_id), lambda: assessment_row(assessment_id), topics=of_programme
+        )
+
+    async def role(programme_id: int, account_id: int) -> ProgrammeRole | None:
+        found = lambda: role_in(programme_id, account_id)  # noqa: E731
+        return await reads.get(
+            ("programme-role", programme_id, account_id), found, topics=(programme_topic(programme_id),)
+        )
+
+    async def share_expiry(assessment_id: int, token: str) -> object:
+        programme = (await row(assessment_id))["programme"]
+        found = lambda: share_link_expiry(assessment_id, token)  # noqa: E731
+        key = ("share-link", assessment_id, share_digest(token))
+        return await reads.get(key, found, topics=(programme_topic(programme),))
+
+    return Lookups(row=row, role=role, share_expiry=share_expiry)
+
+
 async def _assessment_page(
     request: Request,
     assessment_id: int,
@@ -71,41 +107,64 @@ async def _assessment_page(
     share: str | None = None,
     new_link: str | None = None,
 ) -> Response:
-    actor = actor_of(request)
-    releases = request.app.state.releases
-    view = await read_assessment(actor, assessment_id, releases, share)
-    # Through a share link, the page is read-only, whoever holds it.
-    role = None if share is not None else await role_in(view.programme_id, require_actor(request).id)
+    """Read-only through a share link, whoever holds it. Viewers with the same role see the same
+    page: rendered once for them all until the programme changes (a refusal's page, or the one that
+    shows a new share link, is made for its request)."""
+    releases, reads = request.app.state.releases, request.app.state.reads
+    row, role = await open_assessment(
+        actor_of(request), assessment_id, ProgrammeRole.viewer, READING, share, cached_lookups(request)
+    )
+    topics = (programme_topic(row["programme"]), release_topic(row["framework_slug"]))
     may_contribute = role is not None and role.at_least(ProgrammeRole.contributor)
-    framework, current = await releases.framework(view.framework)
-    later = []
-    if may_contribute and not view.is_draft:
-        base = parse_version(view.release.version)
-        later = [r.version for r in await list_releases(framework) if parse_version(r.version) >= base]
-    words = vocabulary(request)
-    return page(
+    day = today()
+
+    async def load() -> dict:
+        view = await reads.get(
+            ("assessment-view", assessment_id), lambda: assessment_view(row, releases), topics=topics
+        )
+        framework, current = await releases.framework(view.framework)
+        later = []
+        if may_contribute and not view.is_draft:
+            base = parse_version(view.release.version)
+            later = [r.version for r in await list_releases(framework) if parse_version(r.version) >= base]
+        words = vocabulary(request)
+        return {
+            "view": view,
+            "framework": framework,
+            "current": current,
+            # summary_svg escapes every text it is given (chart.py): its output is safe as it is.
+            "chart": _chart(request, view, words["level_names"]),
+            "share_links": await list_share_links(assessment_id) if role is ProgrammeRole.admin else [],
+            "later_releases": later,
+            **words,
+        }
+
+    context = {
+        "role": role.value if role else None,
+        "is_admin": role is ProgrammeRole.admin,
+        "may_contribute": may_contribute,
+        "share": share,
+        "days_max": DAYS_MAX,
+        "action_statuses": ACTION_STATUSES,
+        "today": day,
+        "programme_urls": programme_urls,
+    }
+    template = "programmes/assessment.html"
+    if trouble is not None or new_link is not None:
+        extra = {"problem": trouble, "values": values or {}, "new_link": new_link}
+        return page(request, template, status, **context, **extra, **await load())
+    key = (assessment_id, context["role"], share, day)
+    return await page_for_many(
         request,
-        "programmes/assessment.html",
-        status,
-        view=view,
-        framework=framework,
-        current=current,
-        role=role.value if role else None,
-        is_admin=role is ProgrammeRole.admin,
-        may_contribute=may_contribute,
-        # summary_svg escapes every text it is given (chart.py): its output is safe as it is.
-        chart=_chart(request, view, words["level_names"]),
-        share=share,
-        share_links=await list_share_links(assessment_id) if role is ProgrammeRole.admin else [],
-        new_link=new_link,
-        days_max=DAYS_MAX,
-        later_releases=later,
-        action_statuses=ACTION_STATUSES,
-        today=today(),
-        problem=trouble,
-        values=values or {},
-        programme_urls=programme_urls,
-        **words,
+        key,
+        template,
+        topics,
+        load,
+        keep_query=True,
+        problem=None,
+        values={},
+        new_link=None,
+        **context,
     )
 
 

@@ -145,9 +145,7 @@ async def _theme_page(
 async def theme_form(request: Request, assessment_id: RowId, code: FromPath[str]) -> Response:
     if actor_of(request) is None:
         return sign_in_first(request)
-    row, _actor = await open_assessment(
-        actor_of(request), assessment_id, ProgrammeRole.contributor, ANSWERING
-    )
+    row, _role = await open_assessment(actor_of(request), assessment_id, ProgrammeRole.contributor, ANSWERING)
     if row["status"] != DRAFT:  # frozen: its answers are read on its page
         return Redirect(programme_urls.assessment_path(assessment_id), status_code=303)
     view = await assessment_view(row, request.app.state.releases)
@@ -159,7 +157,7 @@ async def theme_form(request: Request, assessment_id: RowId, code: FromPath[str]
 async def theme_save(request: Request, assessment_id: RowId, code: FromPath[str]) -> Response:
     actor, releases = require_actor(request), request.app.state.releases
     values = await submitted(request)
-    row, _actor = await open_assessment(actor, assessment_id, ProgrammeRole.contributor, ANSWERING)
+    row, _role = await open_assessment(actor, assessment_id, ProgrammeRole.contributor, ANSWERING)
     view = await assessment_view(row, releases)
     theme = _theme(view, code)
     try:

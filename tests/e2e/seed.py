@@ -109,6 +109,23 @@ async def moderation() -> dict:
 SCENARIOS = {"reading": reading, "proposing": proposing, "voting": voting, "moderation": moderation}
 
 
+async def programmes() -> dict:
+    """A practitioner who will create a programme and assess it (tests/e2e/test_programmes.py)."""
+    await person("camille@example.org", "Camille", organisation="Parrainage Est")
+    return {"person": "camille@example.org"}
+
+
+async def new_release() -> dict:
+    """Run mid-journey, on the served file: a release amending REC-1, retiring REC-4 and adding
+    REC-5, published through the co-design loop (proposals, votes, decisions)."""
+    from tests.programmes.factories import publish_changes
+
+    return {"version": await publish_changes()}
+
+
+SCENARIOS.update({"programmes": programmes, "new-release": new_release})
+
+
 async def main(scenario: str) -> dict:
     await bootstrap(Settings.from_env())
     return {"password": PASSWORD, "steward": STEWARD, **await SCENARIOS[scenario]()}
