@@ -293,3 +293,22 @@ async def test_every_form_needs_its_csrf_token(client, path: str):
     await sign_in(client, "admin@example.org")
     response = await client.post(path, data={"anything": "x"})
     assert response.status_code == 403
+
+
+async def test_the_kept_assessment_page_follows_every_change_of_its_programme(client, other):
+    admin = await person("admin@example.org", "Awa")
+    colleague = await person("colleague@example.org", "Bastien")
+    programme_id, assessment_id = await programme_with_draft(admin)
+    await set_member(admin, programme_id, colleague.id, "contributor")
+    page_path = f"/assessments/{assessment_id}"
+    await sign_in(client, "admin@example.org")
+    await sign_in(other, "colleague@example.org")
+    assert 'action="/assessments/' in (await other.get(page_path)).text  # a contributor's forms
+    saved = await post(other, f"{page_path}/themes/REC", theme_form({"REC-1": "exemplary"}, then="return"))
+    assert saved.status_code == 303
+    assert 'max="35" value="1"' in (await client.get(page_path)).text
+    await set_member(admin, programme_id, colleague.id, "viewer")
+    assert f'action="{page_path}/actions"' not in (await other.get(page_path)).text
+    await set_member(admin, programme_id, colleague.id, "contributor")
+    await post(client, f"/programmes/{programme_id}/members/{colleague.id}/removal")
+    assert (await other.get(page_path)).status_code == 403
