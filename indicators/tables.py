@@ -112,6 +112,47 @@ class ReleaseEntry(Table, tablename="release_entry"):
     position = Integer()
 
 
+class Adaptation(Table, tablename="adaptation"):
+    """A territory's local adaptation (déclinaison territoriale) of a framework, kept by a territorial
+    network: the working group `working_group` (a plain number: indicators know nothing of groups)."""
+
+    id = Serial(primary_key=True)
+    framework = _restrict(Framework)
+    name = Text()
+    region = Varchar(length=3, default="")  # an INSEE region code, or
+    department = Varchar(length=3, default="")  # an INSEE department code
+    working_group = Integer()
+    base_release = _restrict(Release)  # the national release its latest version adapts
+    created_at = Timestamptz()
+
+
+class AdaptationVersion(Table, tablename="adaptation_version"):
+    """One immutable, numbered version of an adaptation, pinned to a national release and hashed."""
+
+    id = Serial(primary_key=True)
+    adaptation = _restrict(Adaptation)
+    number = Integer()  # 1, 2, 3... the adaptation's own numbering
+    base_release = _restrict(Release)
+    summary = Text(default="")
+    content_hash = Varchar(length=64)
+    proposal_id = Integer(null=True, default=None)
+    published_at = Timestamptz()
+
+
+class AdaptationChange(Table, tablename="adaptation_change"):
+    """What a version changes for one indicator: not_applicable (with a reason), reworded or added
+    (with its text, `content`: the fields of an indicator's text)."""
+
+    id = Serial(primary_key=True)
+    version = _restrict(AdaptationVersion, index=True)
+    indicator_code = Varchar(length=20)
+    kind = Varchar(length=20)  # not_applicable | reworded | added
+    theme_code = Varchar(length=20, default="")
+    reason = Text(default="")
+    content = JSON(null=True, default=None)
+    position = Integer()
+
+
 # Indexes on several columns, by name (UNIQUE_INDEXES, and INDEXES for plain ones). Piccolo's composite
 # Unique emits ALTER TABLE ... ADD CONSTRAINT, which SQLite refuses: raw SQL creates them with
 # CREATE [UNIQUE] INDEX, and the parity test (tests/test_schema.py) checks them.
@@ -122,4 +163,6 @@ UNIQUE_INDEXES: dict[str, tuple[Column, ...]] = {
     "framework_release_version": (Release.framework, Release.version),
     "framework_release_order": (Release.framework, Release.major, Release.minor, Release.patch),
     "release_entry_indicator": (ReleaseEntry.release, ReleaseEntry.indicator),
+    "adaptation_version_number": (AdaptationVersion.adaptation, AdaptationVersion.number),
+    "adaptation_change_once": (AdaptationChange.version, AdaptationChange.indicator_code),
 }

@@ -21,7 +21,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from indicators.tables import Framework, Release, Theme
+from indicators.tables import Adaptation, Framework, Release, Theme
 
 
 # No ON UPDATE action, as in the SQL: primary keys never change.
@@ -49,6 +49,8 @@ class Account(Table, tablename="account"):
     display_name = Varchar(length=100)
     organisation = Varchar(length=200, default="")
     territory = Varchar(length=100, default="")
+    department = Varchar(length=3, default="")  # INSEE code (places/france.yaml), or none
+    territory_kinds = JSON(default="[]")  # places.territory_kinds, self-declared
     role = Varchar(length=20, default="practitioner")
     is_active = Boolean(default=True)
     created_at = Timestamptz()
@@ -131,6 +133,8 @@ class Proposal(Table, tablename="proposal"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     vote_opened_at = Timestamptz(null=True, default=None)
+    # A proposal to a territory's adaptation (decided by its network) rather than to the framework.
+    adaptation = _optional(Adaptation)
     closes_at = Timestamptz(null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
     tally = JSON(null=True, default=None)
