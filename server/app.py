@@ -12,16 +12,20 @@ from litestar.static_files import create_static_files_router
 
 from indicators import urls
 from indicators.release_cache import ReleaseCache
+from indicators.routes.adaptations import ADAPTATION_API, ADAPTATION_PAGES
 from indicators.routes.api import INDICATOR_API
 from indicators.routes.pages import PAGE_HANDLERS
+from places.routes import TERRITORY_API
 from programmes.routes.api import PROGRAMME_API
 from programmes.routes.field import PANELS
 from programmes.routes.pages import PROGRAMME_PAGES
 from proposals.routes.accounts import ACCOUNT_PAGES
 from proposals.routes.accounts_api import ACCOUNT_API
+from proposals.routes.adaptations import NETWORK_API, NETWORK_PAGES
 from proposals.routes.api import PROPOSAL_API
 from proposals.routes.authentication import authentication_middleware
 from proposals.routes.pages import PROPOSAL_PAGES
+from proposals.routes.participation import PARTICIPATION_API, PARTICIPATION_PAGES
 from server import use_piccolo_conf
 from server.decisions import DecisionLoop
 from server.settings import Settings
@@ -86,8 +90,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 path="/",
                 route_handlers=[
                     *PAGE_HANDLERS,
+                    *ADAPTATION_PAGES,
                     *ACCOUNT_PAGES,
                     *PROPOSAL_PAGES,
+                    *PARTICIPATION_PAGES,
+                    *NETWORK_PAGES,
                     *PROGRAMME_PAGES,
                     healthz,
                     switch_language,
@@ -95,7 +102,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 include_in_schema=False,
             ),
             Router(
-                path="/api/v1", route_handlers=[*INDICATOR_API, *ACCOUNT_API, *PROPOSAL_API, *PROGRAMME_API]
+                path="/api/v1",
+                route_handlers=[
+                    *TERRITORY_API,
+                    *INDICATOR_API,
+                    *ADAPTATION_API,
+                    *ACCOUNT_API,
+                    *PROPOSAL_API,
+                    *PARTICIPATION_API,
+                    *NETWORK_API,
+                    *PROGRAMME_API,
+                ],
             ),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
