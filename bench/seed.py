@@ -102,7 +102,7 @@ async def seed_programmes(admins: list) -> None:
                 await add_action(
                     admin, assessment_id, answer.indicator, "Former les mentors", releases, "Awa"
                 )
-        await submit_assessment(admin, assessment_id, releases)
+        await submit_assessment(admin, assessment_id, releases, aggregate_min=1)
     print(
         f"seed: {len(admins)} programmes submitted an assessment of {len(view.answers)} answers",
         file=sys.stderr,

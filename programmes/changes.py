@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indicators.compare import ChangedIndicator, IndicatorRef, compare_releases
-from indicators.versions import LATEST
+from indicators.queries import FrameworkInfo, list_releases
+from indicators.versions import LATEST, parse_version
 from programmes.assessments import AnswerView, Releases, assessment_row, assessment_view
 from programmes.membership import require_role
 from programmes.roles import ProgrammeRole
@@ -27,6 +28,7 @@ class ProgrammeChanges:
     retired: list[IndicatorRef]
     answers: dict[str, AnswerView]  # the programme's answers on `from_version`, by indicator
     assessment_id: int | None  # the assessment they come from
+    can_carry_over: bool  # it is submitted, and `to_version` later: the next assessment may start
 
 
 async def programme_changes(
@@ -38,28 +40,29 @@ async def programme_changes(
     to_version: str = LATEST,
 ) -> ProgrammeChanges:
     """From the release of the programme's latest submitted assessment (unless `from_version` is
-    given) to `to_version`."""
+    given; without any assessment, the release before the current one) to `to_version`."""
     await require_role(actor, programme_id, ProgrammeRole.viewer, Term("see this programme"))
+    framework, _current = await releases.framework(framework_slug)  # NotFound for an unknown one
     if from_version is not None:
         _framework, summary, _current = await releases.resolve(framework_slug, from_version)
         from_version = summary.version
     source = await _latest_assessment(programme_id, framework_slug, from_version)
     if from_version is None:
-        if source is None:
-            raise InvalidInput(
-                "This programme has no assessment of this framework yet: say which release to compare "
-                "from (from=1.0.0).",
-                "from",
-            )
-        from_version = source["release_version"]
+        from_version = source["release_version"] if source else await _previous_release(framework)
     _framework, before, _current = await releases.release(framework_slug, from_version)
     _framework, after, _current = await releases.release(framework_slug, to_version)
+    if parse_version(before.version) > parse_version(after.version):
+        raise InvalidInput(
+            "The release to compare from (%(before)s) is later than the one to compare to (%(after)s).",
+            "from",
+            before=before.version,
+            after=after.version,
+        )
     comparison = compare_releases(before, after)
     changed = {c.code for c in comparison.changed}
-    new = after.indicators()
     unchanged = [
         IndicatorRef(code, indicator.text.title, theme.code, indicator.revision)
-        for code, (theme, indicator) in new.items()
+        for code, (theme, indicator) in after.indicators().items()
         if code in before.indicators() and code not in changed
     ]
     view = await assessment_view(await assessment_row(source["id"]), releases) if source else None
@@ -73,7 +76,15 @@ async def programme_changes(
         retired=comparison.removed,
         answers={a.indicator: a for a in view.answers if a.level is not None} if view else {},
         assessment_id=view.id if view else None,
+        # The next assessment starts from a submitted one, against a later release.
+        can_carry_over=view is not None and not view.is_draft and after.version != before.version,
     )
+
+
+async def _previous_release(framework: FrameworkInfo) -> str:
+    """The release before the current one (the current one when it is the first)."""
+    versions = [release.version for release in await list_releases(framework)]  # newest first
+    return versions[1] if len(versions) > 1 else versions[0]
 
 
 async def _latest_assessment(programme_id: int, framework_slug: str, version: str | None) -> dict | None:

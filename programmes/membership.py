@@ -9,7 +9,7 @@ from places.france import Department, department
 from places.territory_kinds import territory_kinds
 from programmes.roles import ROLE_NAMES, ProgrammeRole, programme_role
 from programmes.tables import Programme, ProgrammeMember
-from programmes.topics import programme_topic
+from programmes.topics import PROGRAMMES, programme_topic
 from proposals.audit import record
 from proposals.roles import Actor
 from proposals.services import clean_text, signed_in
@@ -59,6 +59,7 @@ async def create_programme(
         )
         detail = {"name": name, "department": place.code, "territory_kinds": list(kinds)}
         await record(actor.id, "programme.created", "programme", programme.id, detail)
+        await announce(PROGRAMMES)  # the programmes registered, by region and kind, change
     return await get_programme(actor, programme.id)
 
 
@@ -147,7 +148,7 @@ async def set_member(actor: Actor | None, programme_id: int, account_id: int, ro
         if current == role:
             return await programme_view(programme_id)
         if current is ProgrammeRole.admin:
-            await _keep_an_admin(programme_id)
+            await _keep_an_admin(programme_id, account_id)
         if current is None:
             await ProgrammeMember.insert(
                 ProgrammeMember(programme=programme_id, account=account_id, role=role.value)
@@ -172,7 +173,7 @@ async def remove_member(actor: Actor | None, programme_id: int, account_id: int)
                 "Account number %(number)s is not a member of this programme.", number=str(account_id)
             )
         if current is ProgrammeRole.admin:
-            await _keep_an_admin(programme_id)
+            await _keep_an_admin(programme_id, account_id)
         await ProgrammeMember.delete().where(
             (ProgrammeMember.programme == programme_id) & (ProgrammeMember.account == account_id)
         )
@@ -181,9 +182,13 @@ async def remove_member(actor: Actor | None, programme_id: int, account_id: int)
     return await programme_view(programme_id)
 
 
-async def _keep_an_admin(programme_id: int) -> None:
-    admins = await ProgrammeMember.count().where(
-        (ProgrammeMember.programme == programme_id) & (ProgrammeMember.role == ProgrammeRole.admin.value)
+async def _keep_an_admin(programme_id: int, leaving: int) -> None:
+    """Conflict unless an admin other than `leaving`, whose account still works, remains."""
+    others = await ProgrammeMember.count().where(
+        (ProgrammeMember.programme == programme_id)
+        & (ProgrammeMember.role == ProgrammeRole.admin.value)
+        & (ProgrammeMember.account != leaving)
+        & (ProgrammeMember.account.is_active == True)  # noqa: E712
     )
-    if admins <= 1:
+    if others == 0:
         raise Conflict("A programme needs at least one admin: make someone else admin first.")

@@ -59,8 +59,11 @@ def assessment_hash(view: AssessmentView) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-async def submit_assessment(actor: Actor | None, assessment_id: int, releases: Releases) -> AssessmentView:
-    """Freeze a complete draft (every indicator answered, none left to review) with its hash."""
+async def submit_assessment(
+    actor: Actor | None, assessment_id: int, releases: Releases, aggregate_min: int
+) -> AssessmentView:
+    """Freeze a complete draft (every indicator answered, none left to review) with its hash, and
+    count it in the field evidence (published from `aggregate_min` voices on: programmes/field.py)."""
     doing = Term("submit this assessment")
     actor = signed_in(actor, doing)
     row, _role = await open_assessment(actor, assessment_id, ProgrammeRole.admin, doing)
@@ -91,7 +94,7 @@ async def submit_assessment(actor: Actor | None, assessment_id: int, releases: R
                 Assessment.submitted_by: actor.id,
             }
         ).where(Assessment.id == assessment_id)
-        await recount(row["release"])
+        await recount(row["release"], aggregate_min)
         detail = {"release": view.release.version, "content_hash": content_hash}
         await record(actor.id, "assessment.submitted", "assessment", assessment_id, detail)
         await announce(programme_topic(row["programme"]), field_topic(row["framework_slug"]))

@@ -1,5 +1,8 @@
 """What a change to programmes touches, as the caches of every worker hear it (web/changes.py)."""
 
+# The programmes registered, as a whole: one was created (where programmes are, by region and kind).
+PROGRAMMES = "programmes"
+
 
 def programme_topic(programme_id: int) -> str:
     """One programme: its name, members and their roles, its assessments."""

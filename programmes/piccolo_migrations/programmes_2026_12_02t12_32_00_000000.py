@@ -20,28 +20,40 @@ INDEXES = (
 
 
 FROZEN = "a submitted assessment is frozen"
-# Each table, and when one of its rows belongs to a submitted assessment.
-FROZEN_WHEN = (
-    ("assessment", "OLD.status = 'submitted'"),
-    ("assessment_answer", "(SELECT status FROM assessment WHERE id = OLD.assessment) = 'submitted'"),
-)
+RAISE_PG = f"RAISE EXCEPTION '{FROZEN}' USING ERRCODE = 'restrict_violation'"
+RAISE_SQLITE = f"BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END"
+
+
+def submitted(row: str) -> str:
+    """SQL: the answer `row` (OLD or NEW) belongs to a submitted assessment."""
+    return f"(SELECT status FROM assessment WHERE id = {row}.assessment) = 'submitted'"
+
+
+# A submitted assessment is never changed nor deleted; no answer of one is added, changed, moved or deleted.
 TRIGGERS = {
-    "postgres": tuple(
-        statement
-        for table, condition in FROZEN_WHEN
-        for statement in (
-            f"CREATE FUNCTION {table}_refuse_when_submitted() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN IF {condition} THEN RAISE EXCEPTION '{FROZEN}' USING ERRCODE = 'restrict_violation'; "
-            "END IF; RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END $$",
-            f"CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION {table}_refuse_when_submitted()",
-        )
+    "postgres": (
+        "CREATE FUNCTION assessment_refuse_when_submitted() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF OLD.status = 'submitted' THEN {RAISE_PG}; END IF; "
+        "RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END $$",
+        "CREATE TRIGGER assessment_frozen BEFORE UPDATE OR DELETE ON assessment "
+        "FOR EACH ROW EXECUTE FUNCTION assessment_refuse_when_submitted()",
+        "CREATE FUNCTION assessment_answer_refuse_when_submitted() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN "
+        f"IF TG_OP <> 'INSERT' THEN IF {submitted('OLD')} THEN {RAISE_PG}; END IF; END IF; "
+        f"IF TG_OP <> 'DELETE' THEN IF {submitted('NEW')} THEN {RAISE_PG}; END IF; END IF; "
+        "RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END $$",
+        "CREATE TRIGGER assessment_answer_frozen BEFORE INSERT OR UPDATE OR DELETE ON assessment_answer "
+        "FOR EACH ROW EXECUTE FUNCTION assessment_answer_refuse_when_submitted()",
     ),
     "sqlite": tuple(
-        f"CREATE TRIGGER {table}_frozen_{action} BEFORE {action} ON {table} WHEN {condition} "
-        f"BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END"
-        for table, condition in FROZEN_WHEN
-        for action in ("UPDATE", "DELETE")
+        f"CREATE TRIGGER {table}_frozen_{action} BEFORE {action} ON {table} WHEN {condition} {RAISE_SQLITE}"
+        for table, action, condition in (
+            ("assessment", "UPDATE", "OLD.status = 'submitted'"),
+            ("assessment", "DELETE", "OLD.status = 'submitted'"),
+            ("assessment_answer", "INSERT", submitted("NEW")),
+            ("assessment_answer", "UPDATE", f"{submitted('OLD')} OR {submitted('NEW')}"),
+            ("assessment_answer", "DELETE", submitted("OLD")),
+        )
     ),
 }
 

@@ -178,7 +178,10 @@ async def api_save_answer(
     summary="Submit: the assessment is frozen and hashed (programme admin)",
 )
 async def api_submit(request: Request, assessment_id: RowId) -> Response:
-    view = await submit_assessment(require_actor(request), assessment_id, request.app.state.releases)
+    state = request.app.state
+    view = await submit_assessment(
+        require_actor(request), assessment_id, state.releases, state.settings.aggregate_min
+    )
     return private({"id": view.id, "status": view.status, "content_hash": view.content_hash})
 
 

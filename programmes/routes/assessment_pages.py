@@ -44,7 +44,7 @@ from web.messages import Message, Term
 from web.numbers import whole_number
 from web.params import RowId
 from web.rendering import page, page_for_many
-from web.requests import language_of, said, site_base
+from web.requests import language_of, refuse_unknown_query, said, site_base
 
 ShareText = Annotated[str | None, QueryParameter(name="share", max_length=100)]
 
@@ -114,6 +114,8 @@ async def _assessment_page(
     row, role = await open_assessment(
         actor_of(request), assessment_id, ProgrammeRole.viewer, READING, share, cached_lookups(request)
     )
+    if role is not None:  # a member who came through a share link reads as a member
+        share = None
     topics = (programme_topic(row["programme"]), release_topic(row["framework_slug"]))
     may_contribute = role is not None and role.at_least(ProgrammeRole.contributor)
     day = today()
@@ -171,6 +173,7 @@ async def _assessment_page(
 @get("/assessments/{name:str}", name="assessment")
 async def assessment_page(request: Request, name: FromPath[str], share: ShareText = None) -> Response:
     """The assessment (/assessments/12) and its files (/assessments/12.csv, .json)."""
+    refuse_unknown_query(request, {"share"})  # the kept page's links keep the query: nothing else in it
     assessment_id, fmt = split_name(name)
     if fmt is not None:
         return await download(request, assessment_id, fmt, share)
@@ -198,7 +201,10 @@ async def _refused(
 @post("/assessments/{assessment_id:int}/submission", name="assessment_submission", guards=[signed_in])
 async def assessment_submission(request: Request, assessment_id: RowId) -> Response:
     try:
-        await submit_assessment(require_actor(request), assessment_id, request.app.state.releases)
+        state = request.app.state
+        await submit_assessment(
+            require_actor(request), assessment_id, state.releases, state.settings.aggregate_min
+        )
     except DomainError as error:
         return await _refused(request, assessment_id, "submit", error, {})
     return _back(assessment_id, "status")

@@ -3,6 +3,9 @@ in a carried answer's indicator, and no typed answer ever lost to a refusal or a
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -13,6 +16,7 @@ from programmes import urls as programme_urls
 from programmes.answers import AnswerInput, clean_answer, save_answers
 from programmes.assessments import (
     DRAFT,
+    AnswerView,
     AssessmentView,
     assessment_row,
     assessment_view,
@@ -43,20 +47,31 @@ def _theme(view: AssessmentView, code: str) -> ReleasedTheme:
     return found
 
 
+def _answer_values(answer: AnswerView) -> dict[str, str]:
+    """One saved answer as the form's fields show it, with the version and a digest of it as read."""
+    code = answer.indicator
+    values = {
+        f"level-{code}": answer.level or "",
+        f"justification-{code}": answer.justification,
+        f"evidence-{code}": answer.evidence,
+        f"links-{code}": "\n".join(answer.links),
+        f"version-{code}": str(answer.version),
+    }
+    return {**values, f"read-{code}": _digest(code, values)}
+
+
+def _digest(code: str, values: dict[str, str]) -> str:
+    """What an answer says in the form (its texts trimmed, its links one per line): saving a form
+    leaves alone the answers its visitor did not change, whoever changed them since."""
+    links = [line.strip() for line in values.get(f"links-{code}", "").split("\n") if line.strip()]
+    fields = [values.get(f"{name}-{code}", "").strip() for name in ("level", "justification", "evidence")]
+    return hashlib.sha256(json.dumps([*fields, links]).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 def _stored_values(view: AssessmentView, theme: ReleasedTheme) -> dict[str, str]:
     """The form filled with the saved answers."""
     answers = {answer.indicator: answer for answer in view.answers}
-    values = {}
-    for indicator in theme.indicators:
-        answer, code = answers[indicator.code], indicator.code
-        values |= {
-            f"level-{code}": answer.level or "",
-            f"justification-{code}": answer.justification,
-            f"evidence-{code}": answer.evidence,
-            f"links-{code}": "\n".join(answer.links),
-            f"version-{code}": str(answer.version),
-        }
-    return values
+    return {key: value for i in theme.indicators for key, value in _answer_values(answers[i.code]).items()}
 
 
 def _input(code: str, values: dict[str, str]) -> AnswerInput:
@@ -77,9 +92,16 @@ def _input(code: str, values: dict[str, str]) -> AnswerInput:
     )
 
 
-def _given(theme: ReleasedTheme, values: dict[str, str]) -> list[AnswerInput]:
-    """The theme's answers in the form; an indicator with no level chosen is left as it is."""
-    return [_input(i.code, values) for i in theme.indicators if values.get(f"level-{i.code}")]
+def _given(view: AssessmentView, theme: ReleasedTheme, values: dict[str, str]) -> list[AnswerInput]:
+    """The answers the visitor wrote or changed in the form (or confirmed, when they were to review);
+    an indicator with no level chosen, or as it was read, is left as it is."""
+    answers = {answer.indicator: answer for answer in view.answers}
+    return [
+        _input(i.code, values)
+        for i in theme.indicators
+        if values.get(f"level-{i.code}")
+        and (answers[i.code].needs_review or _digest(i.code, values) != values.get(f"read-{i.code}"))
+    ]
 
 
 def _field_errors(request: Request, theme: ReleasedTheme, values: dict[str, str]) -> dict[str, dict]:
@@ -98,12 +120,17 @@ def _field_errors(request: Request, theme: ReleasedTheme, values: dict[str, str]
 
 def _conflicts(view: AssessmentView, given: list[AnswerInput], values: dict[str, str]) -> dict:
     """The answers saved by someone else since the visitor read them, shown beside theirs. Their
-    form now names the current versions: saving again replaces those answers, knowingly."""
+    form now names the current versions: saving again replaces those answers, knowingly. The answers
+    they did not touch show what is saved now."""
     current = {answer.indicator: answer for answer in view.answers}
+    written = {a.indicator for a in given}
     conflicts = {
-        a.indicator: current[a.indicator] for a in given if current[a.indicator].version != a.version
+        code: current[code] for code in written if current[code].version != int(values[f"version-{code}"])
     }
     values.update({f"version-{code}": str(answer.version) for code, answer in conflicts.items()})
+    for code, answer in current.items():
+        if code not in written and f"read-{code}" in values:
+            values.update(_answer_values(answer))
     return conflicts
 
 
@@ -161,7 +188,7 @@ async def theme_save(request: Request, assessment_id: RowId, code: FromPath[str]
     view = await assessment_view(row, releases)
     theme = _theme(view, code)
     try:
-        given = _given(theme, values)
+        given = _given(view, theme, values)
         await save_answers(actor, assessment_id, given, releases)
     except InvalidInput as error:
         trouble = {"message": said(request, error.message)}

@@ -44,11 +44,12 @@ async def answer_all(actor: Actor, assessment_id: int, level: str = "in_place", 
 
 
 async def submitted_assessment(
-    admin: Actor, programme_id: int, level: str = "in_place", **per_code: str
+    admin: Actor, programme_id: int, level: str = "in_place", aggregate_min: int = 1, **per_code: str
 ) -> int:
+    """Submitted, and counted in the field evidence at once (aggregate_min 1: every count published)."""
     assessment_id = await start_assessment(admin, programme_id, SLUG, "latest", releases())
     await answer_all(admin, assessment_id, level, **per_code)
-    await submit_assessment(admin, assessment_id, releases())
+    await submit_assessment(admin, assessment_id, releases(), aggregate_min)
     return assessment_id
 
 

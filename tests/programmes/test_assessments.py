@@ -8,6 +8,7 @@ from programmes.answers import AnswerInput, save_answer, save_answers
 from programmes.assessments import read_assessment, start_assessment
 from programmes.membership import create_programme, get_programme, remove_member, set_member
 from programmes.submission import assessment_hash, submit_assessment
+from proposals.tables import Account
 from tests.constants import SLUG
 from tests.programmes.factories import answer_all, make_programme, releases
 from tests.proposals.factories import make_account
@@ -103,13 +104,36 @@ async def test_submission_needs_every_answer_freezes_and_hashes(db: None):
     await set_member(admin, programme_id, contributor.id, "contributor")
     assessment_id = await start_assessment(contributor, programme_id, SLUG, "latest", releases())
     with pytest.raises(Conflict):
-        await submit_assessment(admin, assessment_id, releases())  # nothing answered
+        await submit_assessment(admin, assessment_id, releases(), 1)  # nothing answered
     await answer_all(contributor, assessment_id)
     with pytest.raises(Forbidden):
-        await submit_assessment(contributor, assessment_id, releases())  # an admin submits
-    view = await submit_assessment(admin, assessment_id, releases())
+        await submit_assessment(contributor, assessment_id, releases(), 1)  # an admin submits
+    view = await submit_assessment(admin, assessment_id, releases(), 1)
     assert view.status == "submitted" and view.content_hash == assessment_hash(view)
     with pytest.raises(Conflict):
         await save_answer(admin, assessment_id, AnswerInput("REC-1", "exemplary"), releases())
     with pytest.raises(Conflict):
-        await submit_assessment(admin, assessment_id, releases())
+        await submit_assessment(admin, assessment_id, releases(), 1)
+
+
+async def test_a_programme_keeps_an_admin_whose_account_works(db: None):
+    first, second = await make_account(), await make_account()
+    programme_id = await make_programme(first)
+    await set_member(first, programme_id, second.id, "admin")
+    await Account.update({Account.is_active: False}).where(Account.id == second.id)
+    with pytest.raises(Conflict):  # the other admin cannot act any more
+        await set_member(first, programme_id, first.id, "viewer")
+    view = await remove_member(first, programme_id, second.id)  # a deactivated admin may go
+    assert [m.account_id for m in view.members] == [first.id]
+
+
+async def test_a_member_following_an_old_share_link_still_reads_as_a_member(db: None):
+    admin, outsider = await make_account(), await make_account()
+    assessment_id = await start_assessment(admin, await make_programme(admin), SLUG, "latest", releases())
+    assert (
+        await read_assessment(admin, assessment_id, releases(), share="revoked-or-made-up")
+    ).id == assessment_id
+    with pytest.raises(Forbidden):
+        await read_assessment(outsider, assessment_id, releases(), share="revoked-or-made-up")
+    with pytest.raises(Forbidden):
+        await read_assessment(None, assessment_id, releases(), share="revoked-or-made-up")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -54,7 +55,7 @@ async def test_a_programme_counts_once_with_its_latest_submission(db: None):
     first = await submitted_assessment(admin, programme_id, "in_progress")
     again = await start_successor(admin, first, "latest", releases())  # the same release
     await answer_all(admin, again, "exemplary")
-    await submit_assessment(admin, again, releases())
+    await submit_assessment(admin, again, releases(), 1)
     figures = await field_figures(RELEASE_ID, "REC-1", "", minimum=1)
     assert figures.programmes == 1 and figures.counts["exemplary"] == 1 and figures.counts["in_progress"] == 0
 
@@ -75,6 +76,16 @@ async def test_a_submitted_assessment_is_frozen_in_the_database_too(db: None):
         await Answer.update({Answer.level: "exemplary"}).where(Answer.assessment == assessment_id)
     with pytest.raises(Exception, match="frozen"):
         await Assessment.update({Assessment.status: "draft"}).where(Assessment.id == assessment_id)
+    with pytest.raises(Exception, match="frozen"):  # nor is an answer added
+        await Answer.insert(
+            Answer(
+                assessment=assessment_id,
+                indicator_code="NEW-1",
+                revision=1,
+                level="in_place",
+                updated_at=datetime.now(UTC),
+            )
+        )
 
 
 async def test_a_kind_of_territory_never_narrows_below_the_threshold_nor_leaves_a_small_rest(db: None):
@@ -114,3 +125,64 @@ async def reasons_for_members_only(api: Api) -> None:
 @pytest.mark.parametrize("count", [0])
 async def test_an_empty_release_needs_the_whole_threshold(db: None, count: int):
     assert (await field_figures(RELEASE_ID, "REC-1", "", minimum=10)).needed == 10 - count
+
+
+async def programmes_of_one_person(count: int, minimum: int) -> None:
+    admin = await make_account()
+    for number in range(count):
+        programme_id = await make_programme(admin, f"Mine {number}")
+        await submitted_assessment(admin, programme_id, aggregate_min=minimum)
+
+
+async def test_one_person_making_several_programmes_is_one_voice(db: None):
+    await programmes_of_one_person(3, minimum=3)
+    figures = await field_figures(RELEASE_ID, "REC-1", "", minimum=3)
+    assert not figures.shown and figures.needed == 2
+
+
+async def test_figures_move_only_once_enough_new_submissions_arrived(db: None):
+    async def submit(level: str) -> None:
+        admin = await make_account()
+        await submitted_assessment(admin, await make_programme(admin), level, aggregate_min=3)
+
+    for _ in range(3):
+        await submit("in_place")
+    first = await field_figures(RELEASE_ID, "REC-1", "", minimum=3)
+    assert first.shown and first.programmes == 3
+    await submit("exemplary")  # one more: the figures would tell its answer
+    assert await field_figures(RELEASE_ID, "REC-1", "", minimum=3) == first
+    await submit("exemplary")
+    await submit("exemplary")
+    moved = await field_figures(RELEASE_ID, "REC-1", "", minimum=3)
+    assert moved.programmes == 6 and moved.counts["exemplary"] == 3
+
+
+async def test_overlapping_kinds_never_isolate_a_programme(db: None):
+    async def submit(kinds: tuple[str, ...], **per_code: str) -> None:
+        admin = await make_account()
+        await submitted_assessment(
+            admin, await make_programme(admin, "P", kinds), aggregate_min=3, **per_code
+        )
+
+    for kinds in [("rural",)] * 3 + [("urban",)] * 3:
+        await submit(kinds)
+    assert (await field_figures(RELEASE_ID, "REC-1", "rural", minimum=3)).shown
+    await submit(("rural", "urban"), REC_1="not_applicable")
+    await submit(("urban",))
+    await submit(("urban",))  # enough new submissions for a new count
+    assert (await field_figures(RELEASE_ID, "REC-1", "", minimum=3)).shown
+    for kind in ("rural", "urban"):  # rural + urban - all would be the programme that declared both
+        assert not (await field_figures(RELEASE_ID, "REC-1", kind, minimum=3)).shown
+
+
+async def test_the_latest_submission_of_a_programme_counts(db: None):
+    admin = await make_account()
+    programme_id = await make_programme(admin)
+    earlier = await start_assessment(admin, programme_id, SLUG, "latest", releases())
+    later = await start_assessment(admin, programme_id, SLUG, "latest", releases())
+    await answer_all(admin, later, "exemplary")
+    await submit_assessment(admin, later, releases(), 1)
+    await answer_all(admin, earlier, "not_started")
+    await submit_assessment(admin, earlier, releases(), 1)  # started first, submitted last
+    figures = await field_figures(RELEASE_ID, "REC-1", "", minimum=1)
+    assert figures.counts["not_started"] == 1 and figures.counts["exemplary"] == 0

@@ -13,7 +13,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from programmes.assessments import start_assessment
+from programmes.answers import AnswerInput, save_answer
+from programmes.assessments import read_assessment, start_assessment
 from programmes.membership import set_member
 from programmes.plan import add_action
 from proposals.roles import Actor
@@ -206,6 +207,7 @@ async def test_submitting_sharing_and_reading_the_report(client):
     assert read.status_code == 200 and read.headers["cache-control"] == "no-store"
     assert 'method="post"' not in read.text and "<svg" in read.text
     assert '<meta name="referrer" content="no-referrer">' in read.text
+    assert (await client.get(f"{page_path}?share={token}&utm=x")).status_code == 400  # nothing else kept
     # The language switch comes back to the page through the same link.
     assert f"/language/en?next={quote(f'{page_path}?share={token}', safe='/')}" in read.text
     as_json = await client.get(f"{page_path}.json?share={token}")
@@ -312,3 +314,21 @@ async def test_the_kept_assessment_page_follows_every_change_of_its_programme(cl
     await set_member(admin, programme_id, colleague.id, "contributor")
     await post(client, f"/programmes/{programme_id}/members/{colleague.id}/removal")
     assert (await other.get(page_path)).status_code == 403
+
+
+async def test_saving_a_theme_leaves_alone_what_the_visitor_did_not_change(client):
+    admin = await person("admin@example.org", "Awa")
+    colleague = await person("colleague@example.org", "Karim")
+    programme_id, assessment_id = await programme_with_draft(admin)
+    await set_member(admin, programme_id, colleague.id, "contributor")
+    await save_answer(admin, assessment_id, AnswerInput("REC-2", "in_progress"), releases())
+    theme = f"/assessments/{assessment_id}/themes/REC"
+    await sign_in(client, "admin@example.org")
+    read = (await client.get(theme)).text
+    hidden = dict(re.findall(r'name="((?:read|version)-[A-Z]+-\d+)" value="([^"]*)"', read))
+    # Meanwhile, a colleague changes REC-2; the visitor then answers REC-1 only.
+    await save_answer(colleague, assessment_id, AnswerInput("REC-2", "exemplary", version=1), releases())
+    saved = await post(client, theme, {**hidden, "level-REC-2": "in_progress", "level-REC-1": "in_place"})
+    assert saved.status_code == 303, saved.text
+    levels = {a.indicator: a.level for a in (await read_assessment(admin, assessment_id, releases())).answers}
+    assert (levels["REC-1"], levels["REC-2"]) == ("in_place", "exemplary")

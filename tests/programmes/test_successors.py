@@ -36,13 +36,13 @@ async def test_the_next_assessment_carries_flags_and_archives(db: None):
     assert [(a.indicator, a.carried) for a in view.actions] == [("REC-1", True)]
 
     with pytest.raises(Conflict):  # REC-5 unanswered, REC-1 to review
-        await submit_assessment(admin, successor, releases())
+        await submit_assessment(admin, successor, releases(), 1)
     reviewed = [
         AnswerInput("REC-1", "in_place", version=answers["REC-1"].version),
         AnswerInput("REC-5", "in_progress", version=0),
     ]
     await save_answers(admin, successor, reviewed, releases())
-    done = await submit_assessment(admin, successor, releases())
+    done = await submit_assessment(admin, successor, releases(), 1)
     assert done.status == "submitted" and done.to_review == 0
 
 
@@ -61,8 +61,6 @@ async def test_only_a_submitted_assessment_carries_over_to_a_release_not_older(d
 async def test_what_a_release_changes_for_a_programme(db: None):
     admin, outsider = await make_account(), await make_account()
     programme_id = await make_programme(admin)
-    with pytest.raises(InvalidInput):  # nothing to compare from yet
-        await programme_changes(admin, programme_id, SLUG, releases())
     await submitted_assessment(admin, programme_id, REC_1="exemplary")
     version = await publish_changes()
     changes = await programme_changes(admin, programme_id, SLUG, releases())
@@ -73,6 +71,21 @@ async def test_what_a_release_changes_for_a_programme(db: None):
     assert "REC-2" in {c.code for c in changes.unchanged}
     assert changes.answers["REC-1"].level == "exemplary"
     assert any(op == "insert" for f in changes.changed[0].fields for op, _text in f.diff)
+    assert changes.can_carry_over
+    with pytest.raises(InvalidInput):  # backwards
+        await programme_changes(admin, programme_id, SLUG, releases(), version, "1.0.0")
     with pytest.raises(Exception) as refused:
         await programme_changes(outsider, programme_id, SLUG, releases())
     assert refused.value.status_code == 403
+
+
+async def test_without_an_assessment_the_changes_start_from_the_release_before(db: None):
+    admin = await make_account()
+    programme_id = await make_programme(admin)
+    assert (await programme_changes(admin, programme_id, SLUG, releases())).from_version == "1.0.0"
+    await publish_changes()
+    changes = await programme_changes(admin, programme_id, SLUG, releases())
+    assert changes.from_version != changes.to_version and not changes.can_carry_over
+    draft = await start_assessment(admin, programme_id, SLUG, "1.0.0", releases())
+    changes = await programme_changes(admin, programme_id, SLUG, releases())
+    assert changes.assessment_id == draft and not changes.can_carry_over  # a draft is not carried over

@@ -67,7 +67,7 @@ async def test_migrations_create_the_schema_on_an_empty_database(empty_database_
     tables, triggers = await schema_of(empty_database_url)
     assert tables >= TABLES
     # Immutable releases and adaptations, append-only audit and revisions, frozen submitted assessments.
-    assert triggers == (12 if ON_POSTGRES else 24)
+    assert triggers == (12 if ON_POSTGRES else 25)
     again = run_cli(empty_database_url, "migrate")
     assert again.returncode == 0 and "No migrations need to be run" in again.stderr
 
