@@ -28,6 +28,7 @@ class Limit:
 
 
 HOUR, QUARTER = 3600, 900
+DAY = 24 * HOUR
 # Generous for people (a room of trainees behind one address, a steward's busy hour), tight for
 # scripts: a human does not write two comments a minute for an hour.
 DEFAULT_LIMITS: dict[str, Limit] = {
@@ -44,6 +45,9 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "comment:address": Limit(600, HOUR),
     "vote:account": Limit(240, HOUR),
     "vote:address": Limit(1200, HOUR),
+    # Programmes are few; many from one person would be a way to count as many voices (field evidence).
+    "programme:account": Limit(10, DAY),
+    "programme:address": Limit(50, DAY),
 }
 SOFT = {"sign-in:account"}
 SLOWDOWN_SECONDS = 1.0  # per attempt past a soft limit
@@ -58,6 +62,7 @@ WHAT = {
     "revision": Term("revisions"),
     "comment": Term("comments"),
     "vote": Term("votes"),
+    "programme": Term("programmes created"),
 }
 
 

@@ -35,6 +35,8 @@ os.environ["REFERENTIEL_RATE_LIMITS"] = ",".join(
         "comment:address",
         "vote:account",
         "vote:address",
+        "programme:account",
+        "programme:address",
     )
 )
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"

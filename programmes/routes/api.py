@@ -30,6 +30,7 @@ from programmes.submission import start_successor, submit_assessment
 from programmes.urls import assessment_path
 from proposals.roles import Role
 from proposals.routes.authentication import actor_of, require_actor, signed_in
+from proposals.routes.limits import limit
 from web.failures import NotFound
 from web.params import RowId
 from web.requests import refuse_unknown_query, site_base, strictly
@@ -98,6 +99,7 @@ async def _programme(request: Request, programme_id: int) -> dict[str, Any]:
 
 @post("/programmes", guards=[signed_in], summary="Create a programme (its creator becomes its admin)")
 async def api_create_programme(request: Request, data: JSONBody[ProgrammeBody]) -> Response:
+    await limit(request, "programme", require_actor(request).id)
     view = await create_programme(require_actor(request), data.name, data.department, data.territory_kinds)
     return private(await _programme(request, view.id), 201)
 

@@ -24,6 +24,7 @@ from programmes.plan import STATUS_NAMES
 from programmes.roles import ROLE_NAMES, ProgrammeRole
 from proposals.identities import normalise_email
 from proposals.routes.authentication import actor_of, require_actor, signed_in
+from proposals.routes.limits import limit
 from proposals.tables import Account
 from web.failures import DomainError, InvalidInput
 from web.forms import problem, sign_in_first, submitted
@@ -99,6 +100,7 @@ async def programmes_page(request: Request) -> Response:
 
 @post("/programmes", name="programme_create", guards=[signed_in])
 async def programme_create(request: Request) -> Response:
+    await limit(request, "programme", require_actor(request).id)
     values = await submitted(request)
     # Checkboxes: one field per box ticked (submitted() keeps only the last of a repeated name).
     kinds = [kind for kind in (await request.form()).getall("territory_kinds", []) if isinstance(kind, str)]

@@ -173,3 +173,12 @@ async def test_past_the_per_account_limit_sign_ins_are_slowed_never_refused(db):
     async with await _client(app, "192.0.2.44") as owner:
         right = await owner.post("/api/v1/tokens", json={"email": "owner@example.org", "password": PASSWORD})
         assert right.status_code == 201  # slowed (a few seconds), not refused
+
+
+async def test_creating_programmes_is_limited(tight_app):
+    async with await _client(tight_app) as client:
+        admin = await bearer("admin@example.org")
+        body = {"name": "Parrainage", "department": "13"}
+        for _ in range(TIGHT):
+            assert (await client.post("/api/v1/programmes", json=body, headers=admin)).status_code == 201
+        refused(await client.post("/api/v1/programmes", json=body, headers=admin))
