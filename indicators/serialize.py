@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 from indicators import urls
+from indicators.adaptation_content import AdaptationChangeView, AdaptationView
 from indicators.compare import Comparison, IndicatorRef
 from indicators.content import Release
 from indicators.queries import FrameworkInfo, ReleaseSummary, RevisionHistoryItem
@@ -115,4 +116,57 @@ def comparison_json(slug: str, comparison: Comparison, base: str) -> dict:
             for item in comparison.moved
         ],
         "html_url": base + urls.compare_path(slug, comparison.from_version, comparison.to_version),
+    }
+
+
+# Local adaptations. Their addresses are here, beside their JSON, for the pages and the API to agree.
+def adaptation_path(adaptation_id: int) -> str:
+    return f"/adaptations/{adaptation_id}"
+
+
+def adaptations_path(slug: str) -> str:
+    return f"{urls.framework_path(slug)}/adaptations"
+
+
+def territory_json(view: AdaptationView) -> dict:
+    where = {"department": view.department} if view.department else {"region": view.region}
+    return {**where, "name": view.territory}
+
+
+def adaptation_change_json(change: AdaptationChangeView) -> dict:
+    shape: dict = {"indicator": change.indicator, "kind": change.kind, "theme": change.theme}
+    shape["reason"] = change.reason
+    if change.before is not None:
+        shape["before"] = asdict(change.before)
+    if change.after is not None:
+        shape["after"] = asdict(change.after)
+    return shape
+
+
+def adaptation_json(view: AdaptationView, base: str) -> dict:
+    return {
+        "id": view.id,
+        "name": view.name,
+        "framework": view.framework,
+        "territory": territory_json(view),
+        "base_version": view.base_version,
+        "version": view.version,
+        "content_hash": view.content_hash,
+        "published_at": timestamp(view.published_at) if view.published_at else None,
+        "changes": [adaptation_change_json(change) for change in view.changes],
+        "upstream_changed": list(view.upstream_changed),
+        "html_url": base + adaptation_path(view.id),
+    }
+
+
+def indicator_adaptation_json(view: AdaptationView, code: str, base: str) -> dict:
+    """One adaptation touching the national indicator `code`: what it does to it."""
+    kind = next(change.kind for change in view.changes if change.indicator == code)
+    return {
+        "id": view.id,
+        "name": view.name,
+        "territory": territory_json(view),
+        "version": view.version,
+        "kind": kind,
+        "html_url": base + adaptation_path(view.id),
     }

@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from indicators.content import ReleasedIndicator
-from programmes.assessments import DRAFT, AnswerView, Releases, assessment_row, assessment_view
+from programmes.assessments import (
+    DRAFT,
+    AnswerView,
+    Releases,
+    assessed_release,
+    assessment_row,
+    assessment_view,
+)
 from programmes.levels import NOT_APPLICABLE, level
 from programmes.membership import require_role
 from programmes.roles import ProgrammeRole
@@ -108,7 +115,7 @@ async def save_answers(
         return {}
     row = await assessment_row(assessment_id)
     actor, _role = await require_role(actor, row["programme"], ProgrammeRole.contributor, Term("answer"))
-    _framework, release, _current = await releases.release(row["framework_slug"], row["release_version"])
+    release, _local = await assessed_release(row, releases)
     indicators = {code: indicator for code, (_theme, indicator) in release.indicators().items()}
     cleaned = []
     for answer in given:

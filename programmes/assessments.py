@@ -12,6 +12,7 @@ from typing import Protocol
 from indicators.content import Release, ReleasedTheme
 from indicators.queries import FrameworkInfo, ReleaseSummary
 from programmes.levels import LEVELS
+from programmes.local import LocalReading, adaptation_to_assess, local_reading
 from programmes.membership import check_role, require_role, role_in
 from programmes.roles import ProgrammeRole
 from programmes.tables import Action, Answer, Assessment, ShareLink
@@ -82,6 +83,7 @@ class AssessmentView:
     answers: tuple[AnswerView, ...]  # one per indicator of the release, in its order
     archived: tuple[AnswerView, ...]  # answers about indicators retired since the predecessor
     actions: tuple[ActionView, ...] = field(default=())
+    local: LocalReading | None = None  # made against a territory's adaptation (`release` as it reads it)
 
     @property
     def is_draft(self) -> bool:
@@ -120,23 +122,34 @@ class AssessmentSummary:
 
 
 async def start_assessment(
-    actor: Actor | None, programme_id: int, framework_slug: str, version: str, releases: Releases
+    actor: Actor | None,
+    programme_id: int,
+    framework_slug: str,
+    version: str,
+    releases: Releases,
+    adaptation: object = None,
 ) -> int:
-    """A new, empty draft against a release of a framework ('latest': the current one)."""
+    """A new, empty draft against a release of a framework ('latest': the current one), or against
+    the latest version of a territory's `adaptation` of it."""
     actor, _role = await require_role(
         actor, programme_id, ProgrammeRole.contributor, Term("start an assessment")
     )
+    number = None
+    if adaptation is not None:
+        number, version = await adaptation_to_assess(adaptation, framework_slug, version)
     framework, summary, _current = await releases.resolve(framework_slug, version)
     async with Assessment._meta.db.transaction():
         assessment = Assessment(
             programme=programme_id,
             framework=framework.id,
             release=summary.id,
+            adaptation=adaptation,
+            adaptation_version=number,
             created_by=actor.id,
             created_at=datetime.now(UTC),
         )
         await Assessment.insert(assessment)
-        detail = {"framework": framework.slug, "release": summary.version}
+        detail = {"framework": framework.slug, "release": summary.version, "adaptation": adaptation}
         await record(actor.id, "assessment.started", "assessment", assessment.id, detail)
         await announce(programme_topic(programme_id))
     return assessment.id
@@ -218,13 +231,25 @@ async def read_assessment(
 
 
 async def assessment_view(row: dict, releases: Releases) -> AssessmentView:
-    _framework, release, _current = await releases.release(row["framework_slug"], row["release_version"])
+    release, local = await assessed_release(row, releases)
     answers = await Answer.select().where(Answer.assessment == row["id"]).output(load_json=True)
-    return build_view(row, release, answers, tuple(await list_actions(row["id"])))
+    return build_view(row, release, answers, tuple(await list_actions(row["id"])), local)
+
+
+async def assessed_release(row: dict, releases: Releases) -> tuple[Release, LocalReading | None]:
+    """The release an assessment answers, as its territory's adaptation reads it if it has one."""
+    _framework, release, _current = await releases.release(row["framework_slug"], row["release_version"])
+    if row["adaptation"] is None:
+        return release, None
+    return await local_reading(release, row["adaptation"], row["adaptation_version"])
 
 
 def build_view(
-    row: dict, release: Release, answer_rows: list[dict], actions: tuple[ActionView, ...] = ()
+    row: dict,
+    release: Release,
+    answer_rows: list[dict],
+    actions: tuple[ActionView, ...] = (),
+    local: LocalReading | None = None,
 ) -> AssessmentView:
     """The assessment from its row, its release and the rows of its answers."""
     stored = {r["indicator_code"]: r for r in answer_rows}
@@ -248,6 +273,7 @@ def build_view(
         answers=answers,
         archived=archived,
         actions=actions,
+        local=local,
     )
 
 

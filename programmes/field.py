@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from indicators.queries import entry_rows
 from places.territory_kinds import TERRITORY_KINDS
 from programmes.levels import LEVELS, NOT_APPLICABLE
 from programmes.tables import Answer, Assessment, FieldEvidence
@@ -71,7 +72,9 @@ async def _count(release_id: int, minimum: int) -> Count:
     counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     reasons: dict[tuple[str, str], list[str]] = defaultdict(list)
     programmes = Counter(kind for kinds in kinds_of.values() for kind in (ALL, *kinds))
-    for answer in answers:
+    # Per national indicator: an indicator a territory's adaptation added locally is not counted.
+    national = {row["code"] for row in await entry_rows(release_id)}
+    for answer in (a for a in answers if a["indicator_code"] in national):
         for kind in (ALL, *kinds_of[answer["assessment"]]):
             key = (kind, answer["indicator_code"])
             counts[key][answer["level"]] += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from programmes.assessments import ActionView, Releases, list_actions, open_assessment
+from programmes.assessments import ActionView, Releases, assessed_release, list_actions, open_assessment
 from programmes.membership import require_role
 from programmes.roles import ProgrammeRole
 from programmes.tables import Action
@@ -57,7 +57,7 @@ async def add_action(
     row, _role = await open_assessment(
         actor, assessment_id, ProgrammeRole.contributor, Term("plan an action")
     )
-    _framework, release, _current = await releases.release(row["framework_slug"], row["release_version"])
+    release, _local = await assessed_release(row, releases)
     if not isinstance(indicator, str) or indicator not in release.indicators():
         raise InvalidInput(
             "The release %(version)s has no indicator %(code)r.",

@@ -91,6 +91,20 @@ def assessment_json(view: AssessmentView, base: str) -> dict[str, Any]:
         "archived": [answer_json(a) for a in view.archived],
         "by_theme": [{"theme": theme.code, "counts": counts} for theme, counts in view.by_theme()],
         "actions": [action_json(a) for a in view.actions],
+        "adaptation": None
+        if view.local is None
+        else {
+            "id": view.local.adaptation,
+            "name": view.local.name,
+            "territory": view.local.territory,
+            "version": view.local.version,
+            "content_hash": view.local.content_hash,
+            "html_url": f"{base}/adaptations/{view.local.adaptation}",
+        },
+        "not_applicable_here": [
+            {"indicator": code, "reason": reason}
+            for code, reason in (view.local.not_applicable if view.local else ())
+        ],
         "html_url": base + assessment_path(view.id),
     }
 

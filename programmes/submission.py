@@ -13,11 +13,13 @@ from programmes.assessments import (
     SUBMITTED,
     AssessmentView,
     Releases,
+    assessed_release,
     assessment_row,
     assessment_view,
     open_assessment,
 )
 from programmes.field import recount
+from programmes.local import adaptation_to_assess
 from programmes.roles import ProgrammeRole
 from programmes.tables import Action, Answer, Assessment
 from programmes.topics import field_topic, programme_topic
@@ -51,6 +53,10 @@ def canonical_form(view: AssessmentView) -> dict:
         "release_hash": view.release.content_hash,
         "answers": [answer(a) for a in sorted(view.answers, key=lambda a: a.indicator)],
         "archived": [answer(a) for a in view.archived],
+        # Against a territory's adaptation: which version, and its own hash.
+        "adaptation": None
+        if view.local is None
+        else {"id": view.local.adaptation, "version": view.local.version, "hash": view.local.content_hash},
     }
 
 
@@ -111,7 +117,10 @@ async def start_successor(actor: Actor | None, assessment_id: int, version: str,
     source, _role = await open_assessment(actor, assessment_id, ProgrammeRole.contributor, doing)
     if source["status"] != SUBMITTED:
         raise Conflict("Only a submitted assessment can be carried over: submit this one first.")
-    framework, summary, _current = await releases.resolve(source["framework_slug"], version)
+    number = None
+    if source["adaptation"] is not None:  # the adaptation's latest version, on the release it adapts
+        number, version = await adaptation_to_assess(source["adaptation"], source["framework_slug"], version)
+    _framework, summary, _current = await releases.resolve(source["framework_slug"], version)
     if parse_version(summary.version) < parse_version(source["release_version"]):
         raise Conflict(
             "The release %(version)s is older than this assessment's (%(base)s): carry it over to "
@@ -119,7 +128,9 @@ async def start_successor(actor: Actor | None, assessment_id: int, version: str,
             version=summary.version,
             base=source["release_version"],
         )
-    _framework, target, _current = await releases.release(framework.slug, summary.version)
+    target, _local = await assessed_release(
+        {**source, "release_version": summary.version, "adaptation_version": number}, releases
+    )
     revisions = {code: indicator.revision for code, (_t, indicator) in target.indicators().items()}
     answers = (
         await Answer.select()
@@ -135,6 +146,8 @@ async def start_successor(actor: Actor | None, assessment_id: int, version: str,
             programme=source["programme"],
             framework=source["framework"],
             release=summary.id,
+            adaptation=source["adaptation"],
+            adaptation_version=number,
             predecessor=assessment_id,
             created_by=actor.id,
             created_at=now,

@@ -21,7 +21,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from indicators.tables import Framework, Release
+from indicators.tables import Adaptation, Framework, Release
 from proposals.tables import Account
 
 
@@ -59,6 +59,9 @@ class Assessment(Table, tablename="assessment"):
     programme = _required(Programme, index=True)
     framework = _required(Framework)
     release = _required(Release, index=True)
+    # Made against a territory's adaptation of the release: its version (the release is its base).
+    adaptation = _optional(Adaptation)
+    adaptation_version = Integer(null=True, default=None)
     status = Varchar(length=12, default="draft")  # draft | submitted
     content_hash = Varchar(length=64, null=True, default=None)
     predecessor = Integer(null=True, default=None)  # the submitted assessment it was started from

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from programmes.assessments import SUBMITTED, Releases, assessment_rows, build_view
+from programmes.assessments import SUBMITTED, Releases, assessed_release, assessment_rows, build_view
 from programmes.submission import assessment_hash
 from programmes.tables import Answer, Assessment
 
@@ -40,10 +40,8 @@ async def check_assessment_hashes(releases: Releases) -> AsyncIterator[Assessmen
         ):
             answers[answer["assessment"]].append(answer)
         for row in batch:
-            _framework, release, _current = await releases.release(
-                row["framework_slug"], row["release_version"]
-            )
-            computed = assessment_hash(build_view(row, release, answers[row["id"]]))
+            release, local = await assessed_release(row, releases)
+            computed = assessment_hash(build_view(row, release, answers[row["id"]], local=local))
             yield AssessmentCheck(
                 row["id"], row["programme_name"], release.version, row["content_hash"], computed
             )

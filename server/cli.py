@@ -14,7 +14,7 @@ from pathlib import Path
 from indicators.downloads import DOWNLOADS
 from indicators.queries import find_release, get_framework, load_release
 from indicators.release_cache import ReleaseCache
-from indicators.verification import check_release_hashes
+from indicators.verification import check_adaptation_hashes, check_release_hashes
 from programmes.verification import check_assessment_hashes
 from proposals.accounts import register_account
 from proposals.audit import check_chain
@@ -188,6 +188,20 @@ async def _verify_database(settings: Settings) -> int:
     if checked == 0:
         print("No release to check: is REFERENTIEL_DATABASE_URL the right database?", file=sys.stderr)
     failed += await _verify_assessments()
+    adaptations = await check_adaptation_hashes()
+    for check in adaptations:
+        if check.ok:
+            _say(f"ok        adaptation {check.adaptation} version {check.version}  {check.stored}")
+        else:
+            failed += 1
+            _say(
+                f"MISMATCH  adaptation {check.adaptation} version {check.version}: stored {check.stored}, "
+                f"content hashes to {check.computed}"
+            )
+    _say(
+        f"{len(adaptations)} adaptation version(s) checked, "
+        f"{sum(not check.ok for check in adaptations)} mismatch(es)."
+    )
 
     chain = {"entries": 0, "head": "", "shown": time.monotonic()}
 

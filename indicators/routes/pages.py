@@ -12,10 +12,12 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
 from indicators import urls
+from indicators.adaptation_queries import adaptations_of_indicator
 from indicators.compare import compare_releases
 from indicators.downloads import DOWNLOADS, split_download
 from indicators.queries import indicator_history, list_releases
-from indicators.topics import release_topic
+from indicators.serialize import adaptation_path
+from indicators.topics import ADAPTATIONS, release_topic
 from web.failures import NotFound
 from web.panels import INDICATOR, panel_topics, render_panels
 from web.rendering import templates_of
@@ -132,10 +134,13 @@ async def _indicator_page(request: Request, state: State, slug: str, version: st
         return {
             "history": [item for item in history if item.number <= indicator.revision],
             "panels": await render_panels(request, INDICATOR, language=language, **about),
+            # The territories that adapted this national indicator ("adapted in N territories").
+            "adaptations": await adaptations_of_indicator(slug, code),
+            "adaptation_path": adaptation_path,
         }
 
     context = {"framework": framework, "release": release, "current": current, "theme": theme}
-    topics = panel_topics(request, INDICATOR, **about)
+    topics = (*panel_topics(request, INDICATOR, **about), ADAPTATIONS)
     return await _shared_page(
         request, slug, "indicators/indicator.html", load, topics, indicator=indicator, code=code, **context
     )

@@ -55,6 +55,7 @@ class MemberBody(Strict):
 class AssessmentBody(Strict):
     framework: str
     release: str = LATEST
+    adaptation: int | None = None  # a territory's adaptation of the release, to assess against
 
 
 class AnswerBody(Strict):
@@ -140,9 +141,10 @@ async def api_remove_member(request: Request, programme_id: RowId, account_id: R
 async def api_start_assessment(
     request: Request, programme_id: RowId, data: JSONBody[AssessmentBody]
 ) -> Response:
+    data = await strictly(request, data)
     releases = request.app.state.releases
     assessment_id = await start_assessment(
-        require_actor(request), programme_id, data.framework, data.release, releases
+        require_actor(request), programme_id, data.framework, data.release, releases, data.adaptation
     )
     view = await read_assessment(require_actor(request), assessment_id, releases)
     body = {"id": view.id, "release": view.release.version, "status": view.status}

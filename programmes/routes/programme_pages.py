@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
+from indicators.adaptations import list_adaptations
 from indicators.queries import list_releases
 from places.france import departments
 from places.territory_kinds import KIND_NAMES, TERRITORY_KINDS
@@ -151,6 +152,8 @@ async def _programme_page(
         framework=framework,
         current=current,
         releases=[r.version for r in await list_releases(framework)],
+        # The adaptations that have a published version may be assessed against.
+        adaptations=[a for a in await list_adaptations(framework.slug) if a.version > 0],
         today=today(),
         problem=trouble,
         values=values or {},
@@ -208,6 +211,9 @@ async def programme_assessment(request: Request, programme_id: RowId) -> Respons
             request.app.state.settings.default_framework,
             values.get("release") or "latest",
             request.app.state.releases,
+            whole_number(values["adaptation"], Term("adaptation"), "adaptation")
+            if values.get("adaptation")
+            else None,
         )
     except DomainError as error:
         trouble = problem(request, "start", error, "release")
