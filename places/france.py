@@ -76,7 +76,8 @@ def region(code: object) -> Region:
     found = _geography().regions.get(_key(code) or "")
     if found is None:
         raise InvalidInput(
-            "%(code)s is not a French region: give its INSEE code, such as 11 or 84.",
+            "%(code)s is not a French region: give its INSEE code, such as 11 or 84; "
+            "GET /api/v1/territories lists them.",
             "region",
             code=reprlib.repr(code),
         )
@@ -88,7 +89,8 @@ def department(code: object) -> Department:
     found = _geography().departments.get(_key(code) or "")
     if found is None:
         raise InvalidInput(
-            "%(code)s is not a French department: give its INSEE code, such as 75 or 2A.",
+            "%(code)s is not a French department: give its INSEE code, such as 75 or 2A; "
+            "GET /api/v1/territories lists them.",
             "department",
             code=reprlib.repr(code),
         )

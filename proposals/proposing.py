@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from indicators.compare import FieldChange
+from indicators.versions import LATEST
 from proposals.audit import record
 from proposals.reading import ProposalView, get_proposal
-from proposals.resolving import ResolvedChange, resolve_change
+from proposals.resolving import ResolvedChange, adaptation_base, resolve_change
 from proposals.roles import Actor
 from proposals.services import (
     OPEN_STATUSES,
@@ -30,22 +31,41 @@ from web.messages import Term
 
 
 async def preview_change(
-    framework_slug: str,
+    framework_slug: str | None,
     kind: str,
     base_version: str,
     indicator: str | None = None,
     theme: str | None = None,
     content: dict | None = None,
     change_class: str | None = None,
+    adaptation_id: int | None = None,
 ) -> list[FieldChange]:
     """What a proposal would change, checked as create_proposal checks it; writes nothing."""
+    framework_slug, base_version = await _target(framework_slug, base_version, adaptation_id)
     change = await resolve_change(framework_slug, kind, base_version, indicator, theme, change_class, content)
     return change.diff
 
 
+async def _target(framework_slug: str | None, base_version: str, adaptation_id: int | None) -> tuple:
+    """The framework and release a new proposal is checked against: those given, or for a proposal to
+    a local adaptation (framework_slug None or the adaptation's), its framework and the release it
+    adapts (adaptation_base)."""
+    if adaptation_id is None:
+        return framework_slug, base_version
+    slug, base = await adaptation_base(adaptation_id, base_version)
+    if framework_slug not in (None, slug):
+        raise InvalidInput(
+            "The local adaptation %(number)s adapts the framework %(slug)r.",
+            "framework",
+            number=str(adaptation_id),
+            slug=slug,
+        )
+    return slug, base
+
+
 async def create_proposal(
     actor: Actor | None,
-    framework_slug: str,
+    framework_slug: str | None,
     kind: str,
     base_version: str,
     title: str,
@@ -54,9 +74,14 @@ async def create_proposal(
     theme: str | None = None,
     change_class: str | None = None,
     content: dict | None = None,
+    adaptation_id: int | None = None,
 ) -> ProposalView:
+    """A proposal to the framework `framework_slug`, or with `adaptation_id` to that local adaptation:
+    the same change (add, amend, retire), decided by the adaptation's territorial network and
+    published as a new version of the adaptation (proposals.voting)."""
     actor = signed_in(actor, Term("write a proposal"))
     title, rationale = _clean_title(title), _clean_rationale(rationale)
+    framework_slug, base_version = await _target(framework_slug, base_version, adaptation_id)
     change = await resolve_change(framework_slug, kind, base_version, indicator, theme, change_class, content)
     text = {
         "title": title,
@@ -75,6 +100,7 @@ async def create_proposal(
             author=actor.id,
             indicator_code=change.indicator_code,
             revision=1,
+            adaptation=adaptation_id,
             created_at=now,
             updated_at=now,
         )
@@ -88,6 +114,8 @@ async def create_proposal(
             "indicator": change.indicator_code,
             "title": title,
         }
+        if adaptation_id is not None:
+            detail["adaptation"] = adaptation_id
         await record(actor.id, "proposal.created", "proposal", proposal.id, detail)
         await announce(PROPOSALS)
     return await get_proposal(proposal.id)
@@ -176,12 +204,17 @@ async def revise_proposal(
 async def _revision(
     row: dict, title: str | None, rationale: str | None, given: dict, rebase: bool
 ) -> tuple[ResolvedChange, dict]:
-    """The change as revised (checked against its base, or the current release with `rebase`), and
-    the proposal's columns once revised."""
+    """The change as revised (checked against its base, or with `rebase` the current release: for a
+    proposal to an adaptation, the release the adaptation adapts now), and the proposal's columns once
+    revised."""
+    if rebase and row["adaptation"] is not None:
+        _slug, base_version = await adaptation_base(row["adaptation"], LATEST)
+    else:
+        base_version = LATEST if rebase else row["base_version"]
     change = await resolve_change(
         row["framework_slug"],
         row["kind"],
-        "latest" if rebase else row["base_version"],
+        base_version,
         row["indicator_code"],
         row["theme_code"] if row["kind"] == "add" else None,
         row["change_class"],
@@ -198,7 +231,15 @@ async def _revision(
 async def _cancel_vote(actor: Actor, row: dict, change: ResolvedChange) -> None:
     """A proposal outrun during its vote, brought onto the current text: ballots were cast on the
     old text, so the vote starts again after a new discussion."""
-    if change.base_revision == row["base_revision"]:
+    if row["adaptation"] is not None:
+        # Outrun only when the adaptation adopted another release (services.is_stale).
+        if change.base.id == row["base_release"]:
+            raise Conflict(
+                "The adaptation still adapts release %(version)s, which this proposal is written against: "
+                "nothing to update.",
+                version=change.base.version,
+            )
+    elif change.base_revision == row["base_revision"]:
         raise Conflict("The indicator has not changed since this proposal was written: nothing to update.")
     await Ballot.delete().where(Ballot.proposal == row["id"])
     await Proposal.update(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from indicators.adaptation_queries import territory_name
 from indicators.compare import FieldChange
 from indicators.content import IndicatorText
 from indicators.queries import current_revisions, texts_in_release
@@ -33,6 +34,15 @@ class AuthorRef:
 
 
 @dataclass(frozen=True)
+class AdaptationRef:
+    """The local adaptation a proposal is made to: its name and its territory's name."""
+
+    id: int
+    name: str
+    territory: str
+
+
+@dataclass(frozen=True)
 class ProposalSummary:
     """A proposal as lists show it."""
 
@@ -54,6 +64,7 @@ class ProposalSummary:
     decided_at: datetime | None
     release_version: str | None
     stale: bool
+    adaptation: AdaptationRef | None  # None for a proposal to the framework itself
 
 
 @dataclass(frozen=True)
@@ -100,10 +111,15 @@ _SUMMARY_COLUMNS = (
     P.theme.code.as_alias("theme_code"),
     P.theme.title.as_alias("theme_title"),
     P.release.version.as_alias("release_version"),
+    P.base_release,
+    P.adaptation,
+    P.adaptation.name.as_alias("adaptation_name"),
+    P.adaptation.region.as_alias("adaptation_region"),
+    P.adaptation.department.as_alias("adaptation_department"),
+    P.adaptation.base_release.as_alias("adaptation_base"),
 )
 _VIEW_COLUMNS = (
     *_SUMMARY_COLUMNS,
-    P.base_release,
     P.rationale,
     P.rationale_html,
     P.content,
@@ -132,7 +148,21 @@ def _common(row: dict, stale: bool) -> dict:
         "decided_at": row["decided_at"],
         "release_version": row["release_version"],
         "stale": stale,
+        "adaptation": _adaptation_ref(row),
     }
+
+
+def _adaptation_ref(row: dict) -> AdaptationRef | None:
+    if row["adaptation"] is None:
+        return None
+    territory = territory_name(row["adaptation_region"], row["adaptation_department"])
+    return AdaptationRef(row["adaptation"], row["adaptation_name"], territory)
+
+
+def _nationally_undecided(row: dict) -> bool:
+    """An undecided amendment or retirement of the framework: whether it is outrun depends on the
+    framework's current release (a proposal to an adaptation, on the release the adaptation adapts)."""
+    return row["adaptation"] is None and row["kind"] != "add" and row["status"] in OPEN_STATUSES
 
 
 async def get_proposal(proposal_id: int) -> ProposalView:
@@ -144,8 +174,8 @@ async def get_proposal(proposal_id: int) -> ProposalView:
     if row["kind"] != "add":
         base = await texts_in_release(row["base_release"], [row["indicator_code"]])
         base_text = base[row["indicator_code"]][2]
-    undecided = row["kind"] != "add" and row["status"] in OPEN_STATUSES
-    current = await current_revisions({(row["framework"], row["indicator_code"])} if undecided else set())
+    pairs = {(row["framework"], row["indicator_code"])} if _nationally_undecided(row) else set()
+    current = await current_revisions(pairs)
     proposed = proposed_text(row["kind"], base_text, row["content"])
     return ProposalView(
         **_common(row, is_stale(row, current)),
@@ -167,8 +197,10 @@ async def list_proposals(
     theme: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    adaptation: int | None = None,
 ) -> Page:
-    """Proposals, newest first, filtered by framework, status and theme code. Four queries."""
+    """Proposals, newest first, filtered by framework, status, theme code and the local adaptation
+    they are made to. Four queries."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(
             "Unknown status %(status)r: use one of %(statuses)s.",
@@ -191,6 +223,8 @@ async def list_proposals(
         where.append(P.status == status)
     if theme is not None:
         where.append(P.theme.code == theme)
+    if adaptation is not None:
+        where.append(P.adaptation == positive_id(adaptation, Term("adaptation number"), "adaptation"))
     query = P.select(*_SUMMARY_COLUMNS).order_by(P.created_at, P.id, ascending=False)
     count = P.count()
     if where:
@@ -198,11 +232,7 @@ async def list_proposals(
     total = await count
     rows = await query.limit(per_page).offset((page - 1) * per_page)
     current = await current_revisions(
-        {
-            (r["framework"], r["indicator_code"])
-            for r in rows
-            if r["kind"] != "add" and r["status"] in OPEN_STATUSES
-        }
+        {(r["framework"], r["indicator_code"]) for r in rows if _nationally_undecided(r)}
     )
     items = [ProposalSummary(**_common(row, is_stale(row, current))) for row in rows]
     return Page(items=items, total=total, page=page, per_page=per_page)

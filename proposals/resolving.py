@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from indicators.adaptations import get_adaptation
 from indicators.compare import FieldChange
 from indicators.content import IndicatorText
 from indicators.queries import (
@@ -15,6 +16,7 @@ from indicators.queries import (
     list_themes,
     texts_in_release,
 )
+from indicators.versions import LATEST, parse_version
 from proposals.services import (
     KINDS,
     REQUIRED_FOR_ADD,
@@ -23,7 +25,7 @@ from proposals.services import (
     proposal_diff,
     proposed_text,
 )
-from web.failures import InvalidInput, NotFound
+from web.failures import Conflict, InvalidInput, NotFound
 from web.messages import Term
 
 # The change classes each kind allows, the default first.
@@ -90,21 +92,49 @@ async def resolve_change(
     return await _resolve_existing(common, indicator, theme, fields)
 
 
+def _version_text(base_version: object) -> str:
+    if not isinstance(base_version, str):
+        raise InvalidInput(
+            "The base version must be a release number such as 1.0.0, or 'latest'.", "base_version"
+        )
+    return base_version.strip()
+
+
 async def _framework_and_base(
     framework_slug: object, base_version: object
 ) -> tuple[FrameworkInfo, ReleaseSummary]:
     if not isinstance(framework_slug, str):
         raise InvalidInput("The framework must be named by its identifier.", "framework")
-    if not isinstance(base_version, str):
-        raise InvalidInput(
-            "The base version must be a release number such as 1.0.0, or 'latest'.", "base_version"
-        )
+    version = _version_text(base_version)
     framework = await get_framework(framework_slug)
     try:
-        return framework, await find_release(framework, base_version.strip())
+        return framework, await find_release(framework, version)
     except InvalidInput as error:
         error.field = "base_version"
         raise
+
+
+async def adaptation_base(adaptation_id: int, base_version: object) -> tuple[str, str]:
+    """The framework (its slug) and the release a proposal to a local adaptation is written against:
+    the national release the adaptation adapts now, which `base_version` must name. 'latest' names it
+    too: a network changes its adaptation of its own base, not of the framework's newest release
+    (it adopts that one first). Conflict, saying which release it adapts, for any other release."""
+    adaptation = await get_adaptation(adaptation_id)
+    given = _version_text(base_version)
+    try:
+        number = given if given == LATEST else str(parse_version(given))
+    except InvalidInput as error:
+        error.field = "base_version"
+        raise
+    if number not in (LATEST, adaptation.base_version):
+        raise Conflict(
+            "The local adaptation %(name)r adapts release %(base)s, not %(given)s: "
+            "write your proposal against release %(base)s (or 'latest').",
+            name=adaptation.name,
+            base=adaptation.base_version,
+            given=number,
+        )
+    return adaptation.framework, adaptation.base_version
 
 
 async def _resolve_existing(common: dict, indicator: object, theme: object, fields: dict) -> ResolvedChange:

@@ -6,11 +6,11 @@ from dataclasses import asdict
 from typing import Any
 
 from indicators import urls
-from indicators.serialize import timestamp
+from indicators.serialize import adaptation_path, timestamp
 from indicators.worddiff import as_text
 from proposals.discussion import CommentView
-from proposals.reading import AuthorRef, Page, ProposalSummary, ProposalView
-from proposals.voting import VoteStatus
+from proposals.reading import AdaptationRef, AuthorRef, Page, ProposalSummary, ProposalView
+from proposals.voting import Decision, VoteStatus
 from proposals.working_groups import WorkingGroupInfo
 
 
@@ -26,6 +26,30 @@ def release_ref(slug: str, version: str | None, base: str) -> dict[str, str] | N
     if version is None:
         return None
     return {"version": version, "html_url": base + urls.release_path(slug, version)}
+
+
+def adaptation_ref(ref: AdaptationRef | None, base: str) -> dict[str, Any] | None:
+    """The local adaptation a proposal is made to (None for a proposal to the framework)."""
+    if ref is None:
+        return None
+    return {"id": ref.id, "name": ref.name, "html_url": base + adaptation_path(ref.id)}
+
+
+def decision_json(decision: Decision, base: str) -> dict[str, Any]:
+    """A decision: `release` once a proposal to the framework is published; a proposal to a local
+    adaptation has `adaptation` besides, with the version an acceptance published (else None)."""
+    result = {
+        "status": decision.status,
+        "tally": decision.tally,
+        "release": release_ref(decision.framework, decision.release_version, base),
+    }
+    if decision.adaptation_id is not None:
+        result["adaptation"] = {
+            "id": decision.adaptation_id,
+            "version": decision.adaptation_version,
+            "html_url": base + adaptation_path(decision.adaptation_id),
+        }
+    return result
 
 
 def summary_json(item: ProposalSummary, base: str) -> dict[str, Any]:
@@ -46,6 +70,7 @@ def summary_json(item: ProposalSummary, base: str) -> dict[str, Any]:
         "closes_at": _moment(item.closes_at),
         "decided_at": _moment(item.decided_at),
         "release": release_ref(item.framework, item.release_version, base),
+        "adaptation": adaptation_ref(item.adaptation, base),
         "stale": item.stale,
         "html_url": base + urls.proposal_path(item.id),
     }
@@ -97,6 +122,7 @@ def proposal_json(view: ProposalView, base: str, vote: VoteStatus | None = None)
         "vote": vote_json(vote) if vote is not None else None,
         "tally": view.tally,
         "release": release_ref(view.framework, view.release_version, base),
+        "adaptation": adaptation_ref(view.adaptation, base),
         "diff": [
             {
                 "field": change.name,

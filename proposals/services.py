@@ -126,7 +126,8 @@ def positive_id(value: object, what: Term, field: str | None = None) -> int:
 
 async def proposal_row(proposal_id: int) -> dict:
     """The proposal's columns (content and tally decoded) with its framework_slug, base_version and
-    theme_code; NotFound if there is none."""
+    theme_code, and for a proposal to an adaptation its `network` (the working group that decides
+    it) and `adaptation_base` (the release the adaptation adapts now); NotFound if there is none."""
     positive_id(proposal_id, Term("proposal number"))
     row = (
         await Proposal.select(
@@ -134,6 +135,8 @@ async def proposal_row(proposal_id: int) -> dict:
             Proposal.framework.slug.as_alias("framework_slug"),
             Proposal.base_release.version.as_alias("base_version"),
             Proposal.theme.code.as_alias("theme_code"),
+            Proposal.adaptation.working_group.as_alias("network"),
+            Proposal.adaptation.base_release.as_alias("adaptation_base"),
         )
         .where(Proposal.id == proposal_id)
         .output(load_json=True)
@@ -240,7 +243,13 @@ def proposal_diff(kind: str, base: IndicatorText | None, proposed: IndicatorText
 
 
 def is_stale(row: dict, current: dict[tuple[int, str], int]) -> bool:
-    """An undecided amendment or retirement whose indicator was revised or retired since its base."""
-    if row["kind"] == "add" or row["status"] not in OPEN_STATUSES:
+    """An undecided amendment or retirement whose indicator was revised or retired since its base; an
+    undecided proposal to an adaptation whose network adopted another national release since its base
+    (`adaptation_base`: it was written against a text the adaptation no longer adapts)."""
+    if row["status"] not in OPEN_STATUSES:
+        return False
+    if row["adaptation"] is not None:
+        return row["base_release"] != row["adaptation_base"]
+    if row["kind"] == "add":
         return False
     return current.get((row["framework"], row["indicator_code"])) != row["base_revision"]

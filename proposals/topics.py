@@ -8,6 +8,12 @@ PROPOSALS = "proposals"
 GROUPS = "working-groups"
 # The decision rules of the frameworks.
 RULES = "decision-rules"
+# Where people say they are: an account's department or kinds of territory changed (or an account was
+# registered with them). One topic for all accounts, not account_topic(id): the participation figures of
+# every proposal an account took part in, and the stewards' contact lists of unheard territories, are
+# made from many accounts at once, and territories change rarely. update_profile (and register_account,
+# when it takes a territory) announce it.
+TERRITORIES = "territories"
 
 
 def proposal_topic(proposal_id: int) -> str:

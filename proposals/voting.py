@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from piccolo.query.functions.aggregate import Count
 
+from indicators.adaptations import AdaptationView, LocalChange, get_adaptation, publish_adaptation_change
+from indicators.content import IndicatorText
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import ReleaseSummary, texts_in_release
 from indicators.versions import Bump
@@ -26,7 +28,7 @@ from proposals.services import (
 )
 from proposals.tables import Ballot, Proposal
 from proposals.topics import PROPOSALS, proposal_topic
-from proposals.working_groups import group_for_theme
+from proposals.working_groups import WorkingGroupInfo, get_working_group, group_for_theme, group_voters
 from web.changes import announce
 from web.database import lock_row
 from web.failures import Conflict, Forbidden, InvalidInput
@@ -67,6 +69,18 @@ class Decision:
     status: str  # accepted | rejected
     tally: dict  # {for, against, abstain, group_size, quorum_reached}
     release_version: str | None
+    # A proposal to a local adaptation: the adaptation, and the version that an acceptance published.
+    adaptation_id: int | None = None
+    adaptation_version: int | None = None
+
+
+async def responsible_group(row: dict) -> tuple[int, tuple[int, ...]] | None:
+    """The working group that decides a proposal (its row, as proposal_row reads it) and its voters:
+    the territorial network keeping the adaptation for a proposal to a local adaptation, the group
+    answering for the theme otherwise (None if there is none)."""
+    if row["adaptation"] is not None:
+        return row["network"], await group_voters(row["network"])
+    return await group_for_theme(row["theme"])
 
 
 async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None = None) -> ProposalView:
@@ -96,8 +110,13 @@ async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None 
                 "or ask a steward.",
                 date=f"{earliest.astimezone(UTC):%Y-%m-%d %H:%M}",
             )
-        group = await group_for_theme(row["theme"])
+        group = await responsible_group(row)
         if group is None or not group[1]:
+            if row["adaptation"] is not None:
+                raise Conflict(
+                    "The territorial network of this local adaptation has no members who may vote: "
+                    "a steward must add some before the vote."
+                )
             raise Conflict(
                 "No working group with members answers for the theme %(theme)s: "
                 "a steward must set one up before the vote.",
@@ -137,8 +156,12 @@ async def cast_vote(
         # Locked so that a decision cannot count the ballots while this one is being cast.
         await lock_row(Proposal, proposal_id)
         row = await proposal_row(proposal_id)
-        group = await group_for_theme(row["theme"])
+        group = await responsible_group(row)
         if group is None or actor.id not in group[1]:
+            if row["adaptation"] is not None:
+                raise Forbidden(
+                    "Only members of the territorial network of this local adaptation may vote on it."
+                )
             raise Forbidden("Only members of the working group responsible for this theme may vote on it.")
         if row["status"] != "voting" or not row["vote_opened_at"] <= now < row["closes_at"]:
             raise Conflict(
@@ -170,7 +193,7 @@ async def my_ballot(proposal_id: int, account_id: int) -> BallotView | None:
 
 
 async def _tally(proposal_id: int, members: tuple[int, ...]) -> Tally:
-    """Ballots of the group's voters (group_for_theme), by choice: no one else's count."""
+    """Ballots of the group's voters (responsible_group), by choice: no one else's count."""
     if not members:
         return Tally()
     rows = (
@@ -187,7 +210,7 @@ async def _tally(proposal_id: int, members: tuple[int, ...]) -> Tally:
 async def vote_status(proposal_id: int) -> VoteStatus:
     row = await proposal_row(proposal_id)
     rule = await get_rule(row["framework"])
-    group = await group_for_theme(row["theme"])
+    group = await responsible_group(row)
     voters = group[1] if group else ()
     voted = (
         await Ballot.count().where((Ballot.proposal == proposal_id) & Ballot.voter.is_in(list(voters)))
@@ -204,19 +227,26 @@ async def vote_status(proposal_id: int) -> VoteStatus:
     )
 
 
+async def responsible_working_group(proposal_id: int) -> WorkingGroupInfo | None:
+    """The working group that votes on a proposal (responsible_group), as its page names it."""
+    group = await responsible_group(await proposal_row(proposal_id))
+    return await get_working_group(group[0]) if group is not None else None
+
+
 async def voters_of(proposal_id: int) -> tuple[int, ...]:
-    """The accounts that may vote on a proposal now (group_for_theme)."""
-    group = await group_for_theme((await proposal_row(proposal_id))["theme"])
+    """The accounts that may vote on a proposal now (responsible_group)."""
+    group = await responsible_group(await proposal_row(proposal_id))
     return group[1] if group else ()
 
 
 async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime | None = None) -> Decision:
-    """Apply the decision rule to the ballots; publish an accepted proposal as a new release at once.
+    """Apply the decision rule to the ballots; publish an accepted proposal at once: as a new release,
+    or for a proposal to a local adaptation as a new version of the adaptation.
 
     actor None: automatic, only once the vote has closed. Otherwise a steward, at any time. The group's
-    size is taken at decision time: only its voters then (group_for_theme) count, in the quorum's
-    denominator and in the tally. An accepted proposal
-    whose indicator changed since its base raises Conflict (StaleChange) and changes nothing.
+    size is taken at decision time: only its voters then (responsible_group) count, in the quorum's
+    denominator and in the tally. An accepted proposal whose indicator changed since its base (to an
+    adaptation: whose adaptation adopted another release since) raises Conflict and changes nothing.
     """
     if actor is not None:
         actor.require(Role.steward, Term("close a vote"))
@@ -227,8 +257,12 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
         row = await _row_to_decide(actor, proposal_id, now)
         tally = await _count(row)
         accepted, eligible = tally.pop("accepted"), tally.pop("eligible")
-        release = await _publish(row) if accepted else None
-        status = "accepted" if release is not None else "rejected"
+        release = adapted = None
+        if accepted and row["adaptation"] is not None:
+            adapted = await _publish_locally(row)
+        elif accepted:
+            release = await _publish(row)
+        status = "accepted" if accepted else "rejected"
         await Proposal.update(
             {
                 Proposal.status: status,
@@ -247,9 +281,19 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
             "release": version,
             "automatic": actor is None,
         }
+        if row["adaptation"] is not None:
+            detail["adaptation"] = {"id": row["adaptation"], "version": adapted.version if adapted else None}
         await record(actor.id if actor else None, "proposal.decided", "proposal", proposal_id, detail)
         await announce(PROPOSALS, proposal_topic(proposal_id))
-    return Decision(proposal_id, row["framework_slug"], status, tally, version)
+    return Decision(
+        proposal_id,
+        row["framework_slug"],
+        status,
+        tally,
+        version,
+        adaptation_id=row["adaptation"],
+        adaptation_version=adapted.version if adapted else None,
+    )
 
 
 async def _row_to_decide(actor: Actor | None, proposal_id: int, now: datetime) -> dict:
@@ -275,7 +319,7 @@ async def _count(row: dict) -> dict:
     whether the rule accepts the proposal (`accepted`) and who could vote (`eligible`, recorded in
     the audit log)."""
     rule = await get_rule(row["framework"])
-    group = await group_for_theme(row["theme"])
+    group = await responsible_group(row)
     voters = group[1] if group else ()
     tally = await _tally(row["id"], voters)
     return {
@@ -289,17 +333,23 @@ async def _count(row: dict) -> dict:
     }
 
 
-async def _publish(row: dict) -> ReleaseSummary:
-    """The new release made of an accepted proposal, inside the decision's transaction. The
-    publication refuses it (StaleChange) if the indicator was revised since the proposal's base."""
+async def _proposed(row: dict) -> IndicatorText | None:
+    """The indicator's text as the proposal makes it (None for a retirement)."""
     kind, code = row["kind"], row["indicator_code"]
     base_text = None
     if kind != "add":
         base_text = (await texts_in_release(row["base_release"], [code]))[code][2]
+    return proposed_text(kind, base_text, row["content"])
+
+
+async def _publish(row: dict) -> ReleaseSummary:
+    """The new release made of an accepted proposal, inside the decision's transaction. The
+    publication refuses it (StaleChange) if the indicator was revised since the proposal's base."""
+    kind = row["kind"]
     change = Change(
         ChangeKind(kind),
-        code,  # None for an addition: the publication gives the new indicator its code
-        proposed_text(kind, base_text, row["content"]),
+        row["indicator_code"],  # None for an addition: the publication gives the new indicator its code
+        await _proposed(row),
         theme=row["theme_code"] if kind == "add" else None,
         base_revision=row["base_revision"],
     )
@@ -307,6 +357,42 @@ async def _publish(row: dict) -> ReleaseSummary:
     return await publish_release(
         row["framework_slug"], [change], bump, summary=row["title"], proposal_id=row["id"]
     )
+
+
+# What each kind of proposal is to a local adaptation.
+LOCAL_KINDS = {"amend": "reworded", "retire": "not_applicable", "add": "added"}
+
+
+async def _publish_locally(row: dict) -> AdaptationView:
+    """The new version of the adaptation made of an accepted proposal to it, inside the decision's
+    transaction: a local rewording, "not applicable here" (the rationale is the reason) or a local
+    indicator. Refused (Conflict) when the adaptation adopted another release since the proposal's
+    base, checked again on the version published (made under the adaptation's lock): a concurrent
+    adoption rolls the publication back with the decision."""
+    _check_local_base(row, await get_adaptation(row["adaptation"]))
+    change = LocalChange(
+        indicator=row["indicator_code"] or "",  # "" for an addition: it gets a local code
+        kind=LOCAL_KINDS[row["kind"]],
+        reason=row["rationale"],
+        theme=row["theme_code"] if row["kind"] == "add" else "",
+        content=await _proposed(row),
+    )
+    published = await publish_adaptation_change(
+        row["adaptation"], change, proposal_id=row["id"], summary=row["title"]
+    )
+    _check_local_base(row, published)
+    return published
+
+
+def _check_local_base(row: dict, adaptation: AdaptationView) -> None:
+    if adaptation.base_version != row["base_version"]:
+        raise Conflict(
+            "The local adaptation %(name)r now adapts release %(version)s, and this proposal is written "
+            "against release %(base)s: its author must update it before it can be accepted.",
+            name=adaptation.name,
+            version=adaptation.base_version,
+            base=row["base_version"],
+        )
 
 
 async def decide_due_proposals(now: datetime | None = None) -> int:

@@ -50,9 +50,10 @@ async def create_working_group(
             raise Conflict("There is already a working group called %(name)r.", name=name)
         group = WorkingGroup(framework=framework.id, name=name, created_at=datetime.now(UTC))
         await WorkingGroup.insert(group)
-        await WorkingGroupTheme.insert(
-            *(WorkingGroupTheme(working_group=group.id, theme=t["id"]) for t in themes)
-        )
+        if themes:
+            await WorkingGroupTheme.insert(
+                *(WorkingGroupTheme(working_group=group.id, theme=t["id"]) for t in themes)
+            )
         detail = {"name": name, "framework": framework.slug, "themes": [t["code"] for t in themes]}
         await record(actor.id, "working_group.created", "working_group", group.id, detail)
         await announce(GROUPS)
@@ -63,9 +64,8 @@ def _theme_codes(theme_codes: object) -> list[str]:
     """The theme codes asked for, each once, in their order (at least one, at most MAX_THEMES)."""
     if not isinstance(theme_codes, list | tuple) or not all(isinstance(c, str) for c in theme_codes):
         raise InvalidInput("The themes must be a list of theme codes.", "themes")
+    # No theme: a territorial network, which votes on the proposals to its adaptation only.
     codes = list(dict.fromkeys(code.strip() for code in theme_codes))
-    if not codes:
-        raise InvalidInput("A working group needs at least one theme to answer for.", "themes")
     if len(codes) > MAX_THEMES:
         # Also keeps the query below within the database's limit on parameters (SQLite: 32,766).
         raise InvalidInput(
@@ -91,6 +91,8 @@ async def _free_themes(framework: FrameworkInfo, codes: list[str]) -> list[dict]
                 themes=shown,
             )
         raise NotFound("The framework %(slug)r has no theme %(themes)s.", slug=framework.slug, themes=shown)
+    if not themes:
+        return []
     taken = await WorkingGroupTheme.select(
         WorkingGroupTheme.theme.code.as_alias("code"),
         WorkingGroupTheme.working_group.name.as_alias("name"),
@@ -244,17 +246,22 @@ async def group_for_theme(theme_id: int) -> tuple[int, tuple[int, ...]] | None:
     )
     if row is None:
         return None
+    return row["working_group"], await group_voters(row["working_group"])
+
+
+async def group_voters(group_id: int) -> tuple[int, ...]:
+    """Those of a working group's members who may vote (voters, as group_for_theme says), by id."""
     member = WorkingGroupMember
     voters = (
         await member.select(member.account)
         .where(
-            (member.working_group == row["working_group"])
+            (member.working_group == group_id)
             & (member.account.is_active == True)  # noqa: E712 (a SQL comparison, not Python's)
             & member.account.role.is_in(VOTING_ROLES)
         )
         .order_by(member.account)
     )
-    return row["working_group"], tuple(m["account"] for m in voters)
+    return tuple(m["account"] for m in voters)
 
 
 async def working_groups_of(account_id: int) -> list[tuple[int, str]]:

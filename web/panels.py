@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 INDICATOR = "indicator"  # about: framework (slug), version, code, language, reviewer
 PROPOSAL = "proposal"  # the same, about the indicator a proposal changes (at its base release)
+PARTICIPATION = "participation"  # beside who took part, by territory; about: framework (slug), language
 
 
 @dataclass(frozen=True)

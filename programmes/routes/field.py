@@ -7,8 +7,9 @@ from litestar import Request
 
 from programmes.field import ALL, FieldFigures, field_figures
 from programmes.levels import LEVEL_NAMES, LEVELS
+from programmes.routes.shares_panel import SHARES_PANEL
 from programmes.topics import field_topic
-from web.panels import INDICATOR, PROPOSAL, Panel
+from web.panels import INDICATOR, PARTICIPATION, PROPOSAL, Panel
 from web.rendering import templates_of
 
 
@@ -50,4 +51,9 @@ def _topics(*, framework: str, **_about: object) -> tuple[str, ...]:
 
 
 FIELD_PANEL = Panel(render=field_panel, topics=_topics)
-PANELS = {INDICATOR: (FIELD_PANEL,), PROPOSAL: (FIELD_PANEL,)}
+PANELS = {
+    INDICATOR: (FIELD_PANEL,),
+    PROPOSAL: (FIELD_PANEL,),
+    # Where programmes are, beside who took part (proposal pages and the release cycle's dashboard).
+    PARTICIPATION: (SHARES_PANEL,),
+}

@@ -1,4 +1,4 @@
-"""Registration, sign-in and sign-out, the account page (password, API tokens)."""
+"""Registration, sign-in and sign-out, the account page (profile, password, API tokens)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,27 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
+from places.france import departments
+from places.territory_kinds import KIND_NAMES, TERRITORY_KINDS
 from proposals.access import end_session, list_tokens, revoke_token, start_session
-from proposals.accounts import EmailTaken, authenticate, change_password, get_account, register_account
+from proposals.accounts import (
+    AccountView,
+    EmailTaken,
+    authenticate,
+    change_password,
+    get_account,
+    register_account,
+    update_profile,
+)
 from proposals.identities import normalise_email
 from proposals.routes.authentication import require_actor, session_secret, signed_in
 from proposals.routes.limits import limit
 from web.failures import InvalidInput
 from web.forms import submitted
+from web.i18n import translations
 from web.messages import Message
 from web.rendering import page
-from web.requests import SESSION_COOKIE, local_path, said
+from web.requests import SESSION_COOKIE, language_of, local_path, said
 
 ACCOUNT_PAGE = "/account"  # where a new account lands, unless it came from a page to go back to
 SESSION_DAYS = 14
@@ -39,10 +50,29 @@ def signed_in_response(request: Request, target: str, secret: str) -> Redirect:
     return response
 
 
+def territory_choices(request: Request) -> dict[str, object]:
+    """What the forms asking for a department and kinds of territory list, in the page's language."""
+    gettext = translations(language_of(request)).gettext
+    return {
+        "departments": departments(),
+        "territory_kinds": TERRITORY_KINDS,
+        "kind_names": {kind: gettext(name) for kind, name in KIND_NAMES.items()},
+    }
+
+
+async def ticked_kinds(request: Request) -> list[str]:
+    """The kinds of territory ticked: one field per box (submitted() keeps only the last of a name)."""
+    return [kind for kind in (await request.form()).getall("territory_kinds", []) if isinstance(kind, str)]
+
+
+def _register_page(request: Request, status: int, errors: dict, values: dict, next_page: str) -> Response:
+    context = {"errors": errors, "values": values, "next": next_page, **territory_choices(request)}
+    return page(request, "accounts/register.html", status, **context)
+
+
 @get("/register", name="register_form")
 async def register_form(request: Request, target: NextPath = None) -> Response:
-    next_page = local_path(target, ACCOUNT_PAGE)
-    return page(request, "accounts/register.html", errors={}, values={}, next=next_page)
+    return _register_page(request, 200, {}, {"territory_kinds": []}, local_path(target, ACCOUNT_PAGE))
 
 
 @post("/register", name="register")
@@ -50,7 +80,7 @@ async def register(request: Request) -> Response:
     """A new address and a registered one get the same answer: to the sign-in page, the address
     filled in, saying the account is ready if the address was new. Nobody learns who has an account."""
     await limit(request, "register")
-    values = await submitted(request)
+    values: dict = {**await submitted(request), "territory_kinds": await ticked_kinds(request)}
     next_page = local_path(values.get("next"), ACCOUNT_PAGE)
     try:
         account = await register_account(
@@ -59,6 +89,8 @@ async def register(request: Request) -> Response:
             values.get("display_name", ""),
             values.get("organisation", ""),
             values.get("territory", ""),
+            department=values.get("department", ""),
+            territory_kinds=values["territory_kinds"],
         )
         email = account.email
     except EmailTaken as taken:
@@ -66,7 +98,7 @@ async def register(request: Request) -> Response:
     except InvalidInput as error:
         values.pop("password", None)
         errors = {error.field or "_form": said(request, error.message)}
-        return page(request, "accounts/register.html", 400, errors=errors, values=values, next=next_page)
+        return _register_page(request, 400, errors, values, next_page)
     query = urlencode({"registered": "1", "email": email, "next": next_page})
     return Redirect(f"/sign-in?{query}", status_code=303)
 
@@ -117,16 +149,58 @@ async def sign_out(request: Request) -> Redirect:
     return response
 
 
-async def _account_page(request: Request, status: int = 200, errors: dict | None = None) -> Response:
+def _profile_values(account: AccountView) -> dict[str, object]:
+    return {
+        "display_name": account.display_name,
+        "organisation": account.organisation,
+        "department": account.department,
+        "territory_kinds": list(account.territory_kinds),
+    }
+
+
+async def _account_page(
+    request: Request,
+    status: int = 200,
+    errors: dict | None = None,
+    profile_errors: dict | None = None,
+    profile_values: dict | None = None,
+) -> Response:
+    """The account page; a refused form is shown with its message beside its field (the profile's
+    with what was typed)."""
     actor = require_actor(request)
     account, tokens = await get_account(actor.id), await list_tokens(actor.id)
-    context = {"account": account, "tokens": tokens, "errors": errors or {}, "values": {}}
+    context = {
+        "account": account,
+        "tokens": tokens,
+        "errors": errors or {},
+        "values": {},
+        "profile_errors": profile_errors or {},
+        "profile_values": profile_values or _profile_values(account),
+        **territory_choices(request),
+    }
     return page(request, "accounts/account.html", status, **context)
 
 
 @get(ACCOUNT_PAGE, name="account", guards=[signed_in])
 async def account_page(request: Request) -> Response:
     return await _account_page(request)
+
+
+@post("/account/profile", name="update_profile", guards=[signed_in])
+async def update_profile_form(request: Request) -> Response:
+    values: dict = {**await submitted(request), "territory_kinds": await ticked_kinds(request)}
+    try:
+        await update_profile(
+            require_actor(request),
+            display_name=values.get("display_name", ""),
+            organisation=values.get("organisation", ""),
+            department=values.get("department", ""),
+            territory_kinds=values["territory_kinds"],
+        )
+    except InvalidInput as error:
+        errors = {error.field or "_form": said(request, error.message)}
+        return await _account_page(request, 400, profile_errors=errors, profile_values=values)
+    return Redirect(ACCOUNT_PAGE, status_code=303)
 
 
 @post("/account/password", name="change_password", guards=[signed_in])
@@ -154,6 +228,7 @@ ACCOUNT_PAGES = [
     sign_in,
     sign_out,
     account_page,
+    update_profile_form,
     change_password_form,
     revoke_token_form,
 ]

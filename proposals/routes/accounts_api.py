@@ -18,6 +18,7 @@ from proposals.accounts import (
     register_account,
     set_active,
     set_role,
+    update_profile,
 )
 from proposals.identities import normalise_email
 from proposals.roles import Role
@@ -35,6 +36,17 @@ class RegistrationBody(msgspec.Struct, forbid_unknown_fields=True):
     display_name: str
     organisation: str = ""
     territory: str = ""
+    department: str = ""  # an INSEE code (GET /api/v1/territories), or none
+    territory_kinds: list[str] = []
+
+
+class ProfileChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields given change (null is the same as absent); department "" says none."""
+
+    display_name: str | None = None
+    organisation: str | None = None
+    department: str | None = None
+    territory_kinds: list[str] | None = None
 
 
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -59,6 +71,17 @@ def account_json(account: AccountView) -> dict[str, Any]:
     }
 
 
+def me_json(account: AccountView) -> dict[str, Any]:
+    """The caller's own account: with the territory they said, which only they see."""
+    place = account.place
+    return {
+        **account_json(account),
+        "department": account.department or None,
+        "region": place.region.code if place else None,
+        "territory_kinds": list(account.territory_kinds),
+    }
+
+
 def token_json(token: TokenView) -> dict[str, Any]:
     return {
         "id": token.id,
@@ -79,7 +102,13 @@ async def api_register(request: Request, data: JSONBody[RegistrationBody]) -> Re
     await limit(request, "register")
     try:
         registration: Any = await register_account(
-            data.email, data.password, data.display_name, data.organisation, data.territory
+            data.email,
+            data.password,
+            data.display_name,
+            data.organisation,
+            data.territory,
+            department=data.department,
+            territory_kinds=data.territory_kinds,
         )
     except EmailTaken as taken:
         registration = taken.registration
@@ -88,6 +117,8 @@ async def api_register(request: Request, data: JSONBody[RegistrationBody]) -> Re
         "display_name": registration.display_name,
         "organisation": registration.organisation,
         "territory": registration.territory,
+        "department": registration.department or None,
+        "territory_kinds": list(registration.territory_kinds),
         "role": Role.practitioner.value,
         "detail": REGISTERED,
     }
@@ -96,7 +127,20 @@ async def api_register(request: Request, data: JSONBody[RegistrationBody]) -> Re
 
 @get("/accounts/me", summary="The caller's account", guards=[signed_in])
 async def api_me(request: Request) -> dict[str, Any]:
-    return account_json(await get_account(require_actor(request).id))
+    return me_json(await get_account(require_actor(request).id))
+
+
+@patch("/accounts/me", summary="Change what the caller says about themself", guards=[signed_in])
+async def api_update_me(request: Request, data: JSONBody[ProfileChange]) -> dict[str, Any]:
+    data = await strictly(request, data)  # a kind is a string, not a number read as one
+    account = await update_profile(
+        require_actor(request),
+        display_name=data.display_name,
+        organisation=data.organisation,
+        department=data.department,
+        territory_kinds=data.territory_kinds,
+    )
+    return me_json(account)
 
 
 @patch("/accounts/{account_id:int}", summary="Grant a role, or (de)activate (stewards)", guards=[signed_in])
@@ -135,4 +179,4 @@ async def api_revoke_token(request: Request, token_id: RowId) -> None:
     await revoke_token(require_actor(request), token_id)
 
 
-ACCOUNT_API = [api_register, api_me, api_set_role, api_token, api_tokens, api_revoke_token]
+ACCOUNT_API = [api_register, api_me, api_update_me, api_set_role, api_token, api_tokens, api_revoke_token]

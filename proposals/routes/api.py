@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, Response, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from indicators.adaptations import get_adaptation
 from indicators.queries import all_theme_codes, list_themes
 from proposals.discussion import COMMENTS_PER_PAGE, CommentPage, add_comment, hide_comment, list_comments
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
@@ -16,10 +17,12 @@ from proposals.reading import get_proposal, list_proposals
 from proposals.routes.authentication import require_actor, signed_in
 from proposals.routes.limits import limit
 from proposals.rules import Rule, get_rule, set_rule
-from proposals.serialize import comment_json, page_json, proposal_json, release_ref, working_group_json
+from proposals.serialize import comment_json, decision_json, page_json, proposal_json, working_group_json
 from proposals.services import refuse_unknown_theme
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
+from web.messages import Term
+from web.numbers import whole_number
 from web.params import PageText, RowId, read_page
 from web.requests import refuse_unknown_query, site_base, strictly
 
@@ -135,6 +138,13 @@ async def api_add_member(request: Request, group_id: RowId, account_id: RowId) -
 async def api_create_proposal(
     request: Request, slug: FromPath[str], data: JSONBody[ProposalBody]
 ) -> Response:
+    return await propose(request, data, slug)
+
+
+async def propose(
+    request: Request, data: ProposalBody, slug: str | None, adaptation_id: int | None = None
+) -> Response:
+    """A new proposal to the framework `slug`, or to a local adaptation: 201 with it."""
     await limit(request, "proposal", require_actor(request).id)
     view = await create_proposal(
         require_actor(request),
@@ -147,13 +157,14 @@ async def api_create_proposal(
         theme=data.theme,
         change_class=data.change_class,
         content=_content(data.content),
+        adaptation_id=adaptation_id,
     )
     return Response(proposal_json(view, site_base(request)), status_code=201)
 
 
 # 1 to 100, checked by its pattern (Litestar's int would take "1e2" or "١").
 PerPageText = Annotated[str | None, QueryParameter(name="per_page", pattern=r"^(100|[1-9][0-9]?)$")]
-LIST_QUERY = {"framework", "status", "theme", "page", "per_page"}
+LIST_QUERY = {"framework", "status", "theme", "adaptation", "page", "per_page"}
 
 
 async def _check_filters(request: Request, framework: str | None, theme: str | None) -> None:
@@ -172,6 +183,7 @@ async def api_list_proposals(
     framework: Annotated[str | None, QueryParameter(max_length=100)] = None,
     status: Annotated[str | None, QueryParameter(max_length=20)] = None,
     theme: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    adaptation_text: Annotated[str | None, QueryParameter(name="adaptation", max_length=20)] = None,
     page_text: PageText = None,
     per_page_text: Annotated[
         str | None, QueryParameter(name="per_page", pattern=r"^(100|[1-9][0-9]?)$")
@@ -181,7 +193,11 @@ async def api_list_proposals(
     per_page = 20 if per_page_text is None else int(per_page_text)
     refuse_unknown_query(request, LIST_QUERY)  # a misspelt filter must not silently list everything
     await _check_filters(request, framework, theme)
-    result = await list_proposals(framework, status, theme, page, per_page)
+    adaptation = None
+    if adaptation_text is not None:  # an unknown adaptation is a 404, as an unknown framework
+        number = whole_number(adaptation_text, Term("adaptation number"), "adaptation")
+        adaptation = (await get_adaptation(number)).id
+    result = await list_proposals(framework, status, theme, page, per_page, adaptation)
     return page_json(result, site_base(request))
 
 
@@ -279,9 +295,7 @@ async def api_vote(request: Request, proposal_id: RowId, data: JSONBody[BallotBo
 @post("/proposals/{proposal_id:int}/decision", guards=[signed_in], status_code=200, summary="Decide now")
 async def api_decide(request: Request, proposal_id: RowId) -> dict[str, Any]:
     decision = await decide_proposal(require_actor(request), proposal_id)
-    version = decision.release_version
-    release = None if version is None else release_ref(decision.framework, version, site_base(request))
-    return {"status": decision.status, "tally": decision.tally, "release": release}
+    return decision_json(decision, site_base(request))
 
 
 @post("/proposals/{proposal_id:int}/withdrawal", guards=[signed_in], status_code=200, summary="Withdraw")

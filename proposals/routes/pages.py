@@ -32,6 +32,7 @@ from proposals.roles import Role
 from proposals.routes.authentication import actor_of, require_actor, signed_in
 from proposals.routes.limits import limit
 from proposals.routes.list_page import LIST_PAGES
+from proposals.routes.participation import proposal_panel, proposal_panel_topics
 from proposals.routes.proposal_forms import (
     FORM_PAGES,
     LIMITS,
@@ -52,10 +53,11 @@ from proposals.voting import (
     decide_proposal,
     my_ballot,
     open_vote,
+    responsible_working_group,
     vote_status,
     voters_of,
 )
-from proposals.working_groups import WorkingGroupInfo, list_working_groups
+from proposals.working_groups import WorkingGroupInfo
 from web.failures import DomainError, InvalidInput
 from web.forms import problem, sign_in_first, submitted
 from web.messages import Term
@@ -115,10 +117,7 @@ async def _debate(request: Request, proposal_id: int, comments_page: int) -> Deb
         comments=await list_comments(proposal_id, page=comments_page),
         revisions=await proposal_revisions(proposal_id),
         timeline=[e for e in await proposal_timeline(proposal_id) if e.action in TIMELINE_ACTIONS],
-        group=next(
-            (g for g in await list_working_groups(proposal.framework) if proposal.theme_code in g.themes),
-            None,
-        ),
+        group=await responsible_working_group(proposal_id),
         voting=await vote_status(proposal_id) if proposal.status == "voting" else None,
         voters=await voters_of(proposal_id) if proposal.status == "voting" else (),
         reasons=await against_reasons(proposal_id) if proposal.status in DECIDED else [],
@@ -170,10 +169,18 @@ async def _proposal_page(
         "reviewer": reviewer,
     }
     context["panels"] = await render_panels(request, PROPOSAL, language=language_of(request), **about)
+    # Who took part, by territory; the contacts in the territories not heard for stewards only, before
+    # they open or close the vote: `rights` below holds is_steward, so no one else shares their page.
+    steward_extras = is_steward and proposal.status in ("discussion", "voting")
+    context.update(await proposal_panel(request, proposal_id, proposal.framework, steward=steward_extras))
     template = "proposals/proposal.html"
     if trouble is not None or values:
         return page(request, template, status, problem=trouble, values=values or {}, **context)
-    topics = (*_debate_topics(debate), *panel_topics(request, PROPOSAL, **about))
+    topics = (
+        *_debate_topics(debate),
+        *panel_topics(request, PROPOSAL, **about),
+        *proposal_panel_topics(request, proposal_id, proposal.framework),
+    )
     if actor is None:  # signed-out visitors all see the same page: it is shared like a published one
         return await shared_page(request, template, topics, problem=None, values={}, **context)
     # Viewers with the same rights (and ballot) see the same page: rendered once for them all.

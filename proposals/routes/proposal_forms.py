@@ -1,5 +1,6 @@
-"""Writing a new proposal: the form, its preview (nothing stored) and its submission; the form
-helpers the revision form shares."""
+"""Writing a new proposal: the form, its preview (nothing stored) and its submission, to the framework
+or (with the adaptation given: proposals.routes.adaptations) to a local adaptation; the form helpers
+the revision form shares."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from litestar import Request, Response, get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect
 
+from indicators.adaptations import AdaptationView
 from indicators.content import IndicatorText
 from indicators.queries import list_themes
 from proposals.discussion import (
@@ -79,12 +81,21 @@ def form_field(error: DomainError, fields: set[str]) -> str:
 PROPOSAL_FORM_FIELDS = {"title", "rationale", "editorial", *(f"content_{name}" for name in CONTENT_FIELDS)}
 
 
-async def _release(request: Request, slug: str, version: str):
-    """The framework, a release (the given one, else the current one) and the current version."""
+async def _release(request: Request, version: str, adaptation: AdaptationView | None):
+    """The framework, a release and the current version. The release is, for an adaptation, the one
+    it adapts; otherwise the given one, else the current one."""
+    if adaptation is not None:
+        return await request.app.state.releases.release(adaptation.framework, adaptation.base_version)
+    slug = framework_slug(request)
     try:
         return await request.app.state.releases.release(slug, version or "latest")
     except (NotFound, InvalidInput):
         return await request.app.state.releases.release(slug, "latest")
+
+
+def form_address(adaptation: AdaptationView | None) -> str:
+    """Where the form is posted (and its steps and preview beside it)."""
+    return "/proposals" if adaptation is None else f"/adaptations/{adaptation.id}/proposals"
 
 
 async def _form_page(
@@ -94,10 +105,10 @@ async def _form_page(
     diff: list | None = None,
     status: int = 200,
     prefill: bool = False,
+    adaptation: AdaptationView | None = None,
 ) -> Response:
     """The proposal form: first what to change (a GET form), then the proposal itself (POST)."""
-    slug = framework_slug(request)
-    framework, release, current = await _release(request, slug, values.get("base_version", ""))
+    framework, release, current = await _release(request, values.get("base_version", ""), adaptation)
     themes = await list_themes(framework)
     indicators = release.indicators()
     kind = values.get("kind", "")
@@ -137,17 +148,30 @@ async def _form_page(
         errors=errors or {},
         diff=diff,
         limits=LIMITS,
+        adaptation=adaptation,
+        form_address=form_address(adaptation),
     )
+
+
+async def show_form(
+    request: Request,
+    kind: str | None,
+    indicator: str | None,
+    theme: str | None,
+    adaptation: AdaptationView | None = None,
+) -> Response:
+    """The form's first step, or its second once the change is chosen (to `adaptation` if given)."""
+    if actor_of(request) is None:
+        return sign_in_first(request)
+    values = {"kind": kind or "", "indicator": indicator or "", "theme": theme or ""}
+    return await _form_page(request, values, prefill=True, adaptation=adaptation)
 
 
 @get("/proposals/new", name="proposal_form")
 async def proposal_form(
     request: Request, kind: Filter = None, indicator: Filter = None, theme: Filter = None
 ) -> Response:
-    if actor_of(request) is None:
-        return sign_in_first(request)
-    values = {"kind": kind or "", "indicator": indicator or "", "theme": theme or ""}
-    return await _form_page(request, values, prefill=True)
+    return await show_form(request, kind, indicator, theme)
 
 
 def _change_arguments(values: dict[str, str]) -> dict:
@@ -162,33 +186,50 @@ def _change_arguments(values: dict[str, str]) -> dict:
     }
 
 
-@post("/proposals/preview", name="proposal_preview", guards=[signed_in])
-async def proposal_preview(request: Request) -> Response:
+def _target(request: Request, adaptation: AdaptationView | None) -> dict:
+    """What the proposal is made to: the site's framework, or the local adaptation."""
+    if adaptation is None:
+        return {"framework_slug": framework_slug(request)}
+    return {"framework_slug": None, "adaptation_id": adaptation.id}
+
+
+async def preview_form(request: Request, adaptation: AdaptationView | None = None) -> Response:
+    """The form again with the change it would make (nothing stored)."""
     values = await submitted(request)
     try:
-        diff = await preview_change(framework_slug(request), **_change_arguments(values))
+        diff = await preview_change(**_target(request, adaptation), **_change_arguments(values))
     except DomainError as error:
         errors = {form_field(error, PROPOSAL_FORM_FIELDS): said(request, error.message)}
-        return await _form_page(request, values, errors, status=error.status_code)
-    return await _form_page(request, values, diff=diff)
+        return await _form_page(request, values, errors, status=error.status_code, adaptation=adaptation)
+    return await _form_page(request, values, diff=diff, adaptation=adaptation)
 
 
-@post("/proposals", name="proposal_create", guards=[signed_in])
-async def proposal_create(request: Request) -> Response:
+async def submit_form(request: Request, adaptation: AdaptationView | None = None) -> Response:
+    """The proposal made, then its page; the form again with the error beside its field."""
     await limit(request, "proposal", require_actor(request).id)
     values = await submitted(request)
     try:
         view = await create_proposal(
             require_actor(request),
-            framework_slug(request),
             title=values.get("title", ""),
             rationale=values.get("rationale", ""),
+            **_target(request, adaptation),
             **_change_arguments(values),
         )
     except DomainError as error:
         errors = {form_field(error, PROPOSAL_FORM_FIELDS): said(request, error.message)}
-        return await _form_page(request, values, errors, status=error.status_code)
+        return await _form_page(request, values, errors, status=error.status_code, adaptation=adaptation)
     return Redirect(f"/proposals/{view.id}", status_code=303)
+
+
+@post("/proposals/preview", name="proposal_preview", guards=[signed_in])
+async def proposal_preview(request: Request) -> Response:
+    return await preview_form(request)
+
+
+@post("/proposals", name="proposal_create", guards=[signed_in])
+async def proposal_create(request: Request) -> Response:
+    return await submit_form(request)
 
 
 FORM_PAGES = [proposal_form, proposal_preview, proposal_create]

@@ -126,6 +126,59 @@ async def new_release() -> dict:
 SCENARIOS.update({"programmes": programmes, "new-release": new_release})
 
 
+NETWORK = ["reseau1@example.org", "reseau2@example.org", "reseau3@example.org"]
+
+
+async def territories() -> dict:
+    """An amendment of REC-1 with five people from the Nord (59) taking part, the REC working group,
+    and Corsica's territorial network (3 members, no theme) keeping an adaptation for region 94."""
+    from proposals.networks import create_local_adaptation
+
+    steward = await person(STEWARD, "Intendante", Role.steward)
+    group = await create_working_group(steward, SLUG, "GT Recrutement", ["REC"])
+    network = await create_working_group(steward, SLUG, "Réseau Corse", [])
+    for email, name in (("membre1@example.org", "Inès"), ("membre2@example.org", "Yanis")):
+        await add_member(steward, group.id, (await person(email, name, Role.member)).id)
+    for number, email in enumerate(NETWORK, start=1):
+        member = await register_account(email, PASSWORD, f"Corse {number}", role=Role.member, department="2B")
+        await add_member(steward, network.id, member.actor.id)
+    author = await register_account(
+        "autrice@example.org", PASSWORD, "Awa", "Asso Mentorat", department="59", territory_kinds=["urban"]
+    )
+    proposal = await amendment_of_rec1(author.actor, "Dire le temps à prévoir chaque mois")
+    for number in range(1, 5):
+        nord = await register_account(
+            f"nord{number}@example.org", PASSWORD, f"Nord {number}", department="59"
+        )
+        await add_comment(nord.actor, proposal, f"Vu dans le Nord, n° {number}.")
+    adaptation = await create_local_adaptation(
+        steward, SLUG, "Mentorat en Corse", "1.0.0", network.id, region="94"
+    )
+    return {"proposal": proposal, "adaptation": adaptation.id, "network": NETWORK}
+
+
+async def network_decides() -> dict:
+    """Run mid-journey: the open proposal to the adaptation is voted for by the 3 network members and
+    decided after its vote closed (a new version of the adaptation)."""
+    from proposals.accounts import authenticate
+    from proposals.reading import get_proposal
+    from proposals.tables import Proposal
+    from proposals.voting import decide_proposal
+    from tests.proposals.factories import voted
+
+    steward = (await authenticate(STEWARD, PASSWORD)).actor
+    members = [(await authenticate(email, PASSWORD)).actor for email in NETWORK]
+    (row,) = await Proposal.select(Proposal.id).where(
+        Proposal.adaptation.is_not_null() & (Proposal.status == "discussion")
+    )
+    after = await voted(await get_proposal(row["id"]), members, ["for"] * 3, steward)
+    decision = await decide_proposal(None, row["id"], now=after)
+    return {"decided": row["id"], "status": decision.status}
+
+
+SCENARIOS.update({"territories": territories, "network-decides": network_decides})
+
+
 async def main(scenario: str) -> dict:
     await bootstrap(Settings.from_env())
     return {"password": PASSWORD, "steward": STEWARD, **await SCENARIOS[scenario]()}

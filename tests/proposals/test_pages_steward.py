@@ -72,9 +72,12 @@ async def test_a_steward_sets_up_working_groups(client):
     page = (await client.get("/steward/working-groups")).text
     assert 'class="empty"' in page and 'name="themes" value="REC"' in page
 
-    nothing = await post(client, "/steward/working-groups", {"name": "GT vide"})
-    assert nothing.status_code == 400 and 'id="create-error"' in nothing.text
-    assert 'value="GT vide"' in nothing.text
+    # No theme ticked: a territorial network, which votes on its local adaptation only.
+    network = await post(client, "/steward/working-groups", {"name": "Réseau Corse"})
+    assert network.status_code == 303
+    too_long = await post(client, "/steward/working-groups", {"name": "n" * 201})
+    assert too_long.status_code == 400 and 'id="create-error"' in too_long.text
+    assert f'value="{"n" * 201}"' in too_long.text
     created = await post(
         client, "/steward/working-groups", {"name": "GT Recrutement", "themes": ["REC", "SEL"]}
     )

@@ -150,8 +150,8 @@ async def test_working_group_rules():
         await create_working_group(steward, SLUG, "   ", ["SEL"])
     with pytest.raises(InvalidInput, match="name is too long"):
         await create_working_group(steward, SLUG, "n" * 201, ["SEL"])
-    with pytest.raises(InvalidInput, match="at least one theme"):
-        await create_working_group(steward, SLUG, "Autre", [])
+    # No theme: a territorial network, which votes on the proposals to its local adaptation only.
+    assert (await create_working_group(steward, SLUG, "Réseau Corse", [])).themes == ()
     with pytest.raises(NotFound, match="no working group number 99"):
         await add_member(steward, 99, member.id)
     with pytest.raises(NotFound, match="no account number 99"):
@@ -160,5 +160,5 @@ async def test_working_group_rules():
         await add_member(member, group.id, member.id)
     with pytest.raises(Forbidden):
         await remove_member(member, group.id, member.id)
-    assert [g.name for g in await list_working_groups(SLUG)] == ["GT"]
+    assert [g.name for g in await list_working_groups(SLUG)] == ["GT", "Réseau Corse"]
     assert await group_for_theme(9999) is None

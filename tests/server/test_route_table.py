@@ -10,6 +10,7 @@ import re
 import httpx
 import pytest
 
+from indicators.adaptations import create_adaptation
 from programmes.assessments import start_assessment
 from programmes.membership import create_programme, set_member
 from programmes.plan import add_action
@@ -47,6 +48,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/frameworks/{slug:str}/compare/{spec:str}"): ANYONE,
     ("GET", "/api/v1/frameworks/{slug:str}/indicators/{code:str}/revisions"): ANYONE,
     ("GET", "/schema/openapi.json"): ANYONE,
+    # local adaptations, for everyone to read
+    ("GET", "/adaptations/{adaptation_id:int}"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/adaptations"): ANYONE,
+    ("GET", "/api/v1/adaptations/{adaptation_id:int}"): ANYONE,
+    ("GET", "/api/v1/frameworks/{slug:str}/adaptations"): ANYONE,
+    ("GET", "/api/v1/frameworks/{slug:str}/indicators/{code:str}/adaptations"): ANYONE,
     # accounts
     ("GET", "/register"): ANYONE,
     ("POST", "/register"): ANYONE,
@@ -101,6 +108,21 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/steward/working-groups"): STEWARD,
     ("POST", "/steward/working-groups/{group_id:int}/members"): STEWARD,
     ("POST", "/steward/working-groups/{group_id:int}/members/{account_id:int}/removal"): STEWARD,
+    # territories: reference data, people's territory, local adaptations and their networks
+    ("GET", "/api/v1/territories"): ANYONE,
+    ("GET", "/api/v1/proposals/{proposal_id:int}/participation"): ANYONE,
+    ("GET", "/api/v1/frameworks/{slug:str}/participation"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/participation"): ANYONE,
+    ("GET", "/proposals/{proposal_id:int}/participation.svg"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/participation.svg"): ANYONE,
+    ("PATCH", "/api/v1/accounts/me"): ACCOUNT,
+    ("POST", "/account/profile"): ACCOUNT,
+    ("POST", "/api/v1/frameworks/{slug:str}/adaptations"): STEWARD,
+    ("POST", "/api/v1/adaptations/{adaptation_id:int}/proposals"): ACCOUNT,
+    ("POST", "/api/v1/adaptations/{adaptation_id:int}/base"): ACCOUNT,  # a steward or a network member
+    ("GET", "/adaptations/{adaptation_id:int}/proposals/new"): ACCOUNT,
+    ("POST", "/adaptations/{adaptation_id:int}/proposals/preview"): ACCOUNT,
+    ("POST", "/adaptations/{adaptation_id:int}/proposals"): ACCOUNT,
     # programmes and their self-assessments
     ("GET", "/programmes"): ACCOUNT,
     ("POST", "/programmes"): ACCOUNT,
@@ -141,6 +163,12 @@ BODIES = {
     "/api/v1/accounts/{account_id:int}": {"role": "steward"},
     "/api/v1/comments/{comment_id:int}/hiding": {"reason": "Hors sujet."},
     "/api/v1/frameworks/{slug:str}/working-groups": {"name": "Autre groupe", "themes": ["SEL"]},
+    "/api/v1/frameworks/{slug:str}/adaptations": {
+        "name": "Réseau Creuse",
+        "department": "23",
+        "base_version": "latest",
+        "working_group_id": 1,
+    },
     "/api/v1/programmes": {"name": "Parrainage Creuse", "department": "23"},
     "/api/v1/programmes/{programme_id:int}/members/{account_id:int}": {"role": "viewer"},
     "/api/v1/programmes/{programme_id:int}/assessments": {"framework": SLUG},
@@ -191,7 +219,9 @@ async def ids(db) -> dict[str, str]:
     assessment_id = await start_assessment(author, programme.id, SLUG, "latest", releases())
     link = await create_share_link(author, assessment_id, 7)
     action = await add_action(author, assessment_id, "REC-1", "Former les mentors", releases())
+    adaptation = await create_adaptation(SLUG, "Réseau Corse", "latest", group.id, region="94")
     return {
+        "adaptation_id": str(adaptation.id),
         "programme_id": str(programme.id),
         "assessment_id": str(assessment_id),
         "name": str(assessment_id),
