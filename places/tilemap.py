@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
-from xml.sax.saxutils import escape, quoteattr
+from html import escape  # escapes & < > " ': right for XML text and quoted attributes
 
 # (column, row) of each region by INSEE code, and its short code (ISO 3166: FR-ARA..., and the
 # overseas regions' own two letters).
@@ -138,11 +138,11 @@ def tile_map_svg(
     width, height = WIDTH, HEIGHT
     out = [
         '<svg xmlns="http://www.w3.org/2000/svg" role="img"'
-        f" aria-labelledby={quoteattr(f'{title_id} {desc_id}')}"
+        f' aria-labelledby="{escape(title_id + " " + desc_id)}"'
         f' viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet"'
         f' font-family="sans-serif" font-size="14" fill="{INK}">',
-        f"<title id={quoteattr(title_id)}>{escape(title)}</title>",
-        f"<desc id={quoteattr(desc_id)}>{escape(description)}</desc>",
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
         f'<rect width="{width}" height="{height}" fill="{BACKGROUND}"/>',
     ]
     out.extend(_tile(code, bands[code], labels[code], shown[code]) for code in TILES)

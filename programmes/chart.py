@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from html import escape  # escapes & < > " ': right for XML text and quoted attributes
 
 from programmes.levels import LEVELS
 
@@ -147,11 +147,11 @@ def summary_svg(
     height = legend_top + -(-len(KEYS) // LEGEND_COLUMNS) * LEGEND_ROW + MARGIN
     out = [
         '<svg xmlns="http://www.w3.org/2000/svg" role="img"'
-        f" aria-labelledby={quoteattr(f'{title_id} {desc_id}')}"
+        f' aria-labelledby="{escape(title_id + " " + desc_id)}"'
         f' viewBox="0 0 {WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet"'
         ' font-family="sans-serif" font-size="12" fill="#000000">',
-        f"<title id={quoteattr(title_id)}>{escape(title)}</title>",
-        f"<desc id={quoteattr(desc_id)}>{escape(description)}</desc>",
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
     ]
     for index, (bar, bar_counts) in enumerate(zip(bars, counts, strict=True)):
