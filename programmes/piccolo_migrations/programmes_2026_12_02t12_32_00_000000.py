@@ -26,7 +26,8 @@ RAISE_SQLITE = f"BEGIN SELECT RAISE(ABORT, '{FROZEN}'); END"
 
 def submitted(row: str) -> str:
     """SQL: the answer `row` (OLD or NEW) belongs to a submitted assessment."""
-    return f"(SELECT status FROM assessment WHERE id = {row}.assessment) = 'submitted'"
+    # `row` is the constant OLD or NEW of the triggers below, never input.
+    return f"(SELECT status FROM assessment WHERE id = {row}.assessment) = 'submitted'"  # nosec B608
 
 
 # A submitted assessment is never changed nor deleted; no answer of one is added, changed, moved or deleted.
