@@ -48,14 +48,22 @@ def page(request: Request, template: str, status_code: int = 200, **context: obj
     return Response(html, status_code=status_code, media_type=HTML, headers=NO_STORE)
 
 
-async def shared_page(request: Request, template: str, topics: Iterable[str], **context: object) -> Response:
+async def shared_page(
+    request: Request,
+    template: str,
+    topics: Iterable[str],
+    load: Callable[[], Awaitable[dict]] | None = None,
+    **context: object,
+) -> Response:
     """A page that every signed-out visitor sees alike (at an address without a query): made once
-    for all of them and kept until one of `topics`, what it is made from, changes."""
+    for all of them and kept until one of `topics`, what it is made from, changes. `load` reads what
+    the page needs beyond `context`, only when rendering."""
     if request.scope.get("user") is not None or request.scope["query_string"]:
-        return page(request, template, **context)
+        return page(request, template, **context, **(await load() if load is not None else {}))
     language = language_of(request)
 
     async def produce() -> Body:
+        loaded = await load() if load is not None else {}
         html = templates_of(request).render(
             template,
             language,
@@ -65,6 +73,7 @@ async def shared_page(request: Request, template: str, topics: Iterable[str], **
             csrf_token="",  # nosec B106
             request_path=request.scope["path"],
             **context,
+            **loaded,
         )
         return Body.of(html, HTML)
 

@@ -168,24 +168,33 @@ async def _proposal_page(
         "code": proposal.indicator_code,
         "reviewer": reviewer,
     }
-    context["panels"] = await render_panels(request, PROPOSAL, language=language_of(request), **about)
     # Who took part, by territory; the contacts in the territories not heard for stewards only, before
     # they open or close the vote: `rights` below holds is_steward, so no one else shares their page.
     steward_extras = is_steward and proposal.status in ("discussion", "voting")
-    context.update(await proposal_panel(request, proposal_id, proposal.framework, steward=steward_extras))
+    language = language_of(request)
+
+    async def load() -> dict:
+        """What the page shows of other parts, read and rendered only when the page is."""
+        return {
+            "panels": await render_panels(request, PROPOSAL, language=language, **about),
+            **await proposal_panel(request, proposal_id, proposal.framework, steward=steward_extras),
+        }
+
     template = "proposals/proposal.html"
     if trouble is not None or values:
-        return page(request, template, status, problem=trouble, values=values or {}, **context)
+        return page(
+            request, template, status, problem=trouble, values=values or {}, **context, **await load()
+        )
     topics = (
         *_debate_topics(debate),
         *panel_topics(request, PROPOSAL, **about),
         *proposal_panel_topics(request, proposal_id, proposal.framework),
     )
     if actor is None:  # signed-out visitors all see the same page: it is shared like a published one
-        return await shared_page(request, template, topics, problem=None, values={}, **context)
+        return await shared_page(request, template, topics, load, problem=None, values={}, **context)
     # Viewers with the same rights (and ballot) see the same page: rendered once for them all.
     rights = (proposal_id, comments_page, is_author, is_steward, is_member, can_open, ballot, reviewer)
-    return await page_for_many(request, rights, template, topics, problem=None, values={}, **context)
+    return await page_for_many(request, rights, template, topics, load, problem=None, values={}, **context)
 
 
 @get("/proposals/{proposal_id:int}", name="proposal")
