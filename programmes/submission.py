@@ -7,6 +7,8 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+from indicators.content import Release
+from indicators.queries import ReleaseSummary
 from indicators.versions import parse_version
 from programmes.assessments import (
     DRAFT,
@@ -117,20 +119,7 @@ async def start_successor(actor: Actor | None, assessment_id: int, version: str,
     source, _role = await open_assessment(actor, assessment_id, ProgrammeRole.contributor, doing)
     if source["status"] != SUBMITTED:
         raise Conflict("Only a submitted assessment can be carried over: submit this one first.")
-    number = None
-    if source["adaptation"] is not None:  # the adaptation's latest version, on the release it adapts
-        number, version = await adaptation_to_assess(source["adaptation"], source["framework_slug"], version)
-    _framework, summary, _current = await releases.resolve(source["framework_slug"], version)
-    if parse_version(summary.version) < parse_version(source["release_version"]):
-        raise Conflict(
-            "The release %(version)s is older than this assessment's (%(base)s): carry it over to "
-            "the same release or a later one.",
-            version=summary.version,
-            base=source["release_version"],
-        )
-    target, _local = await assessed_release(
-        {**source, "release_version": summary.version, "adaptation_version": number}, releases
-    )
+    summary, number, target = await _carried_to(source, version, releases)
     revisions = {code: indicator.revision for code, (_t, indicator) in target.indicators().items()}
     answers = (
         await Answer.select()
@@ -159,17 +148,7 @@ async def start_successor(actor: Actor | None, assessment_id: int, version: str,
         if carried:
             await Answer.insert(*carried)
         followed = [
-            Action(
-                assessment=successor.id,
-                indicator_code=action["indicator_code"],
-                title=action["title"],
-                owner=action["owner"],
-                due_on=action["due_on"],
-                status=action["status"],
-                carried_from=action["id"],
-                created_at=now,
-                updated_at=now,
-            )
+            _followed(action, successor.id, now)
             for action in actions
             if action["indicator_code"] in revisions
         ]
@@ -179,6 +158,43 @@ async def start_successor(actor: Actor | None, assessment_id: int, version: str,
         await record(actor.id, "assessment.started", "assessment", successor.id, detail)
         await announce(programme_topic(source["programme"]))
     return successor.id
+
+
+async def _carried_to(
+    source: dict, version: str, releases: Releases
+) -> tuple[ReleaseSummary, int | None, Release]:
+    """The release a successor of `source` answers (its summary, the adaptation's version if any, its
+    content): `version`, or for an adapted assessment the adaptation's latest version and its base."""
+    number = None
+    if source["adaptation"] is not None:
+        number, version = await adaptation_to_assess(source["adaptation"], source["framework_slug"], version)
+    _framework, summary, _current = await releases.resolve(source["framework_slug"], version)
+    if parse_version(summary.version) < parse_version(source["release_version"]):
+        raise Conflict(
+            "The release %(version)s is older than this assessment's (%(base)s): carry it over to "
+            "the same release or a later one.",
+            version=summary.version,
+            base=source["release_version"],
+        )
+    target, _local = await assessed_release(
+        {**source, "release_version": summary.version, "adaptation_version": number}, releases
+    )
+    return summary, number, target
+
+
+def _followed(action: dict, successor_id: int, now: datetime) -> Action:
+    """The action in the successor, as it stood, noting the one it continues."""
+    return Action(
+        assessment=successor_id,
+        indicator_code=action["indicator_code"],
+        title=action["title"],
+        owner=action["owner"],
+        due_on=action["due_on"],
+        status=action["status"],
+        carried_from=action["id"],
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _carried(answer: dict, successor_id: int, revision: int | None, now: datetime) -> Answer:
