@@ -55,6 +55,8 @@ class Change:
     # amend, retire: the revision of the indicator the change was written against, if any. A change
     # whose indicator was revised since is refused (StaleChange): it would undo that revision.
     base_revision: int | None = None
+    # The proposal that made this change, when a release publishes several (else the release's own).
+    proposal_id: int | None = None
 
 
 class StaleChange(Conflict):
@@ -133,7 +135,10 @@ async def _apply(
                 (r["position"] for r in current.values() if r["theme_id"] == theme["id"]), default=0
             )
         row.update(
-            revision_id=None, revised_at=now, **{name: getattr(change.text, name) for name in TEXT_FIELDS}
+            revision_id=None,
+            revised_at=now,
+            change_proposal=change.proposal_id,
+            **{name: getattr(change.text, name) for name in TEXT_FIELDS},
         )
         current[change.code] = row
     return sorted(current.values(), key=lambda r: (r["theme_position"], r["position"]))
@@ -193,7 +198,7 @@ async def _with_codes(framework: FrameworkInfo, changes: list[Change]) -> list[C
     for change in changes:
         if change.kind is ChangeKind.add and change.code is None and change.theme:
             highest[change.theme] += 1
-            change = Change(change.kind, f"{change.theme}-{highest[change.theme]}", change.text, change.theme)
+            change = replace(change, code=f"{change.theme}-{highest[change.theme]}")
         coded.append(change)
     return coded
 
@@ -230,7 +235,7 @@ async def _write_revisions(rows: list[dict], proposal_id: int | None, now: datet
         IndicatorRevision(
             indicator=row["indicator_id"],
             number=row["revision"],
-            proposal_id=proposal_id,
+            proposal_id=row["change_proposal"] or proposal_id,
             created_at=now,
             **{name: row[name] for name in TEXT_FIELDS},
         )

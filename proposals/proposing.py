@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from indicators.compare import FieldChange
 from indicators.versions import LATEST
 from proposals.audit import record
+from proposals.delphi import refuse_if_rated
 from proposals.reading import ProposalView, get_proposal
 from proposals.resolving import ResolvedChange, adaptation_base, resolve_change
 from proposals.roles import Actor
@@ -187,6 +188,7 @@ async def revise_proposal(
         await lock_row(Proposal, proposal_id)
         current = await proposal_row(proposal_id)
         _check_revisable(actor, current, expected_revision, rebase)
+        await refuse_if_rated(proposal_id)
         if current["status"] == "voting":
             await _cancel_vote(actor, current, change)
         number = current["revision"] + 1
@@ -283,6 +285,7 @@ async def withdraw_proposal(actor: Actor | None, proposal_id: int) -> ProposalVi
                 number=str(proposal_id),
                 status=STATUS_NAMES[row["status"]],
             )
+        await refuse_if_rated(proposal_id)
         await Proposal.update({Proposal.status: "withdrawn", Proposal.updated_at: datetime.now(UTC)}).where(
             Proposal.id == proposal_id
         )

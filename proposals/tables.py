@@ -187,6 +187,70 @@ class AuditEntry(Table, tablename="audit_log"):
     entry_hash = Varchar(length=64, unique=True)
 
 
+class DelphiProcess(Table, tablename="delphi_process"):
+    """A working group's Delphi rating of a batch of proposals, in rounds (proposals/delphi.py).
+    `outcome` once concluded: {retained, rejected, returned} lists of proposal numbers."""
+
+    id = Serial(primary_key=True)
+    working_group = _required(WorkingGroup)
+    title = Varchar(length=200)
+    instructions = Text(default="")
+    instructions_html = Text(default="")
+    criteria = JSON()  # ["relevance", "feasibility"] by default
+    created_by = _required(Account)
+    created_at = Timestamptz()
+    concluded_at = Timestamptz(null=True, default=None)
+    outcome = JSON(null=True, default=None)
+    release = _optional(Release)  # the release that published its retained proposals
+
+
+class DelphiRound(Table, tablename="delphi_round"):
+    """What the close finds is kept with the round: `panel_size` (the group's voters then),
+    `respondents` (those of them who rated something), `completed` (who rated every item on every
+    criterion) and `results`, {proposal number: {"figures": {criterion: figures or null}, "outcome"}}
+    (proposals/delphi_statistics.py)."""
+
+    id = Serial(primary_key=True)
+    process = _required(DelphiProcess)
+    number = Integer()
+    opened_at = Timestamptz()
+    closes_at = Timestamptz()
+    closed_at = Timestamptz(null=True, default=None)
+    panel_size = Integer(null=True, default=None)
+    respondents = Integer(null=True, default=None)
+    completed = Integer(null=True, default=None)
+    results = JSON(null=True, default=None)
+
+
+class DelphiItem(Table, tablename="delphi_item"):
+    """A proposal rated in a round."""
+
+    id = Serial(primary_key=True)
+    round = _required(DelphiRound)
+    proposal = _required(Proposal)
+
+
+class DelphiRating(Table, tablename="delphi_rating"):
+    """One member's rating of one item on one criterion. Never shown to anyone but its rater."""
+
+    id = Serial(primary_key=True)
+    item = _required(DelphiItem)
+    rater = _required(Account)
+    criterion = Varchar(length=40)
+    value = Integer()
+    rated_at = Timestamptz()
+
+
+class DelphiComment(Table, tablename="delphi_comment"):
+    """A member's comment on an item in a round, shown without its author in the next round."""
+
+    id = Serial(primary_key=True)
+    item = _required(DelphiItem)
+    rater = _required(Account)
+    body = Text()
+    written_at = Timestamptz()
+
+
 # Indexes on several columns, by name. Piccolo's composite Unique emits ALTER TABLE ... ADD CONSTRAINT,
 # which SQLite refuses: raw SQL creates them with CREATE [UNIQUE] INDEX, and the parity test
 # (tests/test_schema.py) checks them.
@@ -195,9 +259,14 @@ UNIQUE_INDEXES: dict[str, tuple[Column, ...]] = {
     "working_group_member_once": (WorkingGroupMember.working_group, WorkingGroupMember.account),
     "proposal_revision_number": (ProposalRevision.proposal, ProposalRevision.number),
     "ballot_once": (Ballot.proposal, Ballot.voter),
+    "delphi_round_number": (DelphiRound.process, DelphiRound.number),
+    "delphi_item_once": (DelphiItem.round, DelphiItem.proposal),
+    "delphi_rating_once": (DelphiRating.item, DelphiRating.rater, DelphiRating.criterion),
+    "delphi_comment_once": (DelphiComment.item, DelphiComment.rater),
 }
 INDEXES: dict[str, tuple[Column, ...]] = {
     "proposal_listing": (Proposal.framework, Proposal.status, Proposal.id),
     "comment_proposal": (Comment.proposal, Comment.id),
     "audit_log_target": (AuditEntry.target_type, AuditEntry.target_id, AuditEntry.id),
+    "delphi_item_proposal": (DelphiItem.proposal, DelphiItem.round),
 }

@@ -24,3 +24,8 @@ def proposal_topic(proposal_id: int) -> str:
 def account_topic(account_id: int) -> str:
     """One account's role, activity, sessions and tokens (who a cookie or a token is)."""
     return f"account:{account_id}"
+
+
+def delphi_topic(process_id: int) -> str:
+    """One Delphi process: its rounds, who rated, its figures and outcome."""
+    return f"delphi:{process_id}"

@@ -14,6 +14,7 @@ from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import ReleaseSummary, texts_in_release
 from indicators.versions import Bump
 from proposals.audit import record
+from proposals.delphi import refuse_if_rated
 from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.rules import Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
@@ -91,6 +92,7 @@ async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None 
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
         row = await proposal_row(proposal_id)
+        await refuse_if_rated(proposal_id)
         steward = actor.role.at_least(Role.steward)
         if not steward and row["author"] != actor.id:
             raise Forbidden(
