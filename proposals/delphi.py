@@ -47,7 +47,9 @@ def _clean_criteria(criteria: object) -> tuple[str, ...]:
         return DEFAULT_CRITERIA
     if not isinstance(criteria, list | tuple) or not criteria:
         raise InvalidInput("Give the criteria as a list of one to %(n)s names.", "criteria", n=MAX_CRITERIA)
-    names = tuple(clean_text(c, Term("criterion"), CRITERION_MAX, line=True, field="criteria") for c in criteria)
+    names = tuple(
+        clean_text(c, Term("criterion"), CRITERION_MAX, line=True, field="criteria") for c in criteria
+    )
     if len(names) > MAX_CRITERIA:
         raise InvalidInput("At most %(n)s criteria may be rated.", "criteria", n=MAX_CRITERIA)
     if len(set(names)) != len(names):
@@ -119,7 +121,11 @@ async def open_process(
     now = moment(now)
     title = clean_text(title, Term("title"), TITLE_MAX, line=True, field="title")
     instructions = clean_text(
-        instructions or "", Term("instructions"), INSTRUCTIONS_MAX, required=False, field="instructions",
+        instructions or "",
+        Term("instructions"),
+        INSTRUCTIONS_MAX,
+        required=False,
+        field="instructions",
         markdown=True,
     )
     ids = _clean_proposals(proposals)
@@ -171,7 +177,8 @@ async def _check_items(group_id: int, themes: tuple[str, ...], ids: list[int]) -
             )
         if row["theme"] not in themes:
             raise Conflict(
-                "Proposal %(number)s is in the theme %(theme)s, which this working group does not answer for.",
+                "Proposal %(number)s is in the theme %(theme)s, which this working group does not "
+                "answer for.",
                 number=str(proposal_id),
                 theme=row["theme"],
             )
@@ -192,7 +199,9 @@ async def _check_items(group_id: int, themes: tuple[str, ...], ids: list[int]) -
         )
 
 
-async def _open_round(process_id: int, number: int, ids: list[int], now: datetime, closes_at: datetime) -> None:
+async def _open_round(
+    process_id: int, number: int, ids: list[int], now: datetime, closes_at: datetime
+) -> None:
     round_ = DelphiRound(process=process_id, number=number, opened_at=now, closes_at=closes_at)
     await DelphiRound.insert(round_)
     await DelphiItem.insert(*(DelphiItem(round=round_.id, proposal=p) for p in ids))
@@ -222,13 +231,17 @@ async def _open_round_of(process: dict, now: datetime) -> dict:
     if process["concluded_at"] is not None or last is None or last["closed_at"] is not None:
         raise Conflict("No round of this Delphi process is open for ratings.")
     if now >= last["closes_at"]:
-        raise Conflict("Round %(number)s closed at its closing time: ratings are no longer taken.", number=last["number"])
+        raise Conflict(
+            "Round %(number)s closed at its closing time: ratings are no longer taken.", number=last["number"]
+        )
     return last
 
 
 def _clean_ratings(ratings: object, criteria: list[str]) -> dict[str, int]:
     if not isinstance(ratings, dict) or not ratings:
-        raise InvalidInput("Rate the item on its criteria: %(criteria)s.", "ratings", criteria=", ".join(criteria))
+        raise InvalidInput(
+            "Rate the item on its criteria: %(criteria)s.", "ratings", criteria=", ".join(criteria)
+        )
     for criterion, value in ratings.items():
         if criterion not in criteria:
             raise InvalidInput(
@@ -239,7 +252,9 @@ def _clean_ratings(ratings: object, criteria: list[str]) -> dict[str, int]:
             )
         if isinstance(value, bool) or not isinstance(value, int) or value not in SCALE:
             raise InvalidInput(
-                "The rating of %(criterion)s must be a whole number from 1 to 9.", "ratings", criterion=criterion
+                "The rating of %(criterion)s must be a whole number from 1 to 9.",
+                "ratings",
+                criterion=criterion,
             )
     return dict(ratings)
 
@@ -285,9 +300,13 @@ async def rate_item(
                 for c, v in ratings.items()
             )
         )
-        await DelphiComment.delete().where((DelphiComment.item == item["id"]) & (DelphiComment.rater == actor.id))
+        await DelphiComment.delete().where(
+            (DelphiComment.item == item["id"]) & (DelphiComment.rater == actor.id)
+        )
         if comment:
-            await DelphiComment.insert(DelphiComment(item=item["id"], rater=actor.id, body=comment, written_at=now))
+            await DelphiComment.insert(
+                DelphiComment(item=item["id"], rater=actor.id, body=comment, written_at=now)
+            )
         # That the member rated, and what: never the values nor the comment.
         detail = {"round": round_["number"], "proposal": proposal_id}
         await record(actor.id, "delphi.rated", "delphi_process", process_id, detail)
@@ -315,7 +334,12 @@ async def close_round(actor: Actor | None, process_id: int, now: datetime | None
             {DelphiRound.closed_at: now, **{getattr(DelphiRound, k): v for k, v in summary.items()}}
         ).where(DelphiRound.id == last["id"])
         outcomes = {pid: result["outcome"] for pid, result in summary["results"].items()}
-        detail = {"round": last["number"], "panel_size": len(panel), "completed": summary["completed"], "outcomes": outcomes}
+        detail = {
+            "round": last["number"],
+            "panel_size": len(panel),
+            "completed": summary["completed"],
+            "outcomes": outcomes,
+        }
         await record(actor.id if actor else None, "delphi.round_closed", "delphi_process", process_id, detail)
         await announce(delphi_topic(process_id))
     return last["number"]
@@ -325,7 +349,9 @@ async def _classify(round_id: int, criteria: list[str], panel: tuple[int, ...]) 
     """What a round's close keeps (DelphiRound): the panel's figures per item, criterion and outcome,
     counting only the ratings of the panel as it is at the close (as votes count only voters)."""
     items = await DelphiItem.select(DelphiItem.id, DelphiItem.proposal).where(DelphiItem.round == round_id)
-    ratings = await DelphiRating.select(DelphiRating.item, DelphiRating.rater, DelphiRating.criterion, DelphiRating.value).where(
+    ratings = await DelphiRating.select(
+        DelphiRating.item, DelphiRating.rater, DelphiRating.criterion, DelphiRating.value
+    ).where(
         DelphiRating.item.is_in([item["id"] for item in items]) & DelphiRating.rater.is_in(list(panel) or [0])
     )
     values: dict[tuple[int, str], list[int]] = defaultdict(list)

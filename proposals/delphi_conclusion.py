@@ -66,7 +66,9 @@ async def conclude_process(actor: Actor | None, process_id: int, now: datetime |
             raise Conflict("This Delphi process is already concluded.")
         last = await last_round(process_id)
         if last["closed_at"] is None:
-            raise Conflict("Round %(number)s is still open: close it before concluding.", number=last["number"])
+            raise Conflict(
+                "Round %(number)s is still open: close it before concluding.", number=last["number"]
+            )
         rounds = await DelphiRound.select().where(DelphiRound.process == process_id).output(load_json=True)
         final = final_outcomes(rounds)
         for proposal_id in sorted(final):
@@ -93,11 +95,20 @@ async def conclude_process(actor: Actor | None, process_id: int, now: datetime |
         version = release.version if release else None
         for status, ids in (("accepted", publishable), ("rejected", rejected)):
             for proposal_id in ids:
-                detail = {"status": status, "delphi": process_id, "round": final[proposal_id][0], "release": version}
+                detail = {
+                    "status": status,
+                    "delphi": process_id,
+                    "round": final[proposal_id][0],
+                    "release": version,
+                }
                 await record(actor.id, "proposal.decided", "proposal", proposal_id, detail)
-        await record(actor.id, "delphi.concluded", "delphi_process", process_id, {**outcome, "release": version})
+        await record(
+            actor.id, "delphi.concluded", "delphi_process", process_id, {**outcome, "release": version}
+        )
         await announce(PROPOSALS, delphi_topic(process_id), *(proposal_topic(p) for p in final))
-    return Conclusion(process_id, version, tuple(publishable), tuple(rejected), tuple(returned), tuple(outrun))
+    return Conclusion(
+        process_id, version, tuple(publishable), tuple(rejected), tuple(returned), tuple(outrun)
+    )
 
 
 async def _proposal_rows(ids: list[int]) -> dict[int, dict]:
@@ -144,7 +155,9 @@ async def _publish(slug: str, title: str, rows: list[dict]):
         Change(
             ChangeKind(row["kind"]),
             row["indicator_code"],
-            proposed_text(row["kind"], base_texts.get((row["base_release"], row["indicator_code"])), row["content"]),
+            proposed_text(
+                row["kind"], base_texts.get((row["base_release"], row["indicator_code"])), row["content"]
+            ),
             theme=row["theme_code"] if row["kind"] == "add" else None,
             base_revision=row["base_revision"],
             proposal_id=row["id"],

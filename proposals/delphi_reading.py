@@ -11,8 +11,16 @@ from datetime import datetime
 from piccolo.query.functions.aggregate import Count
 
 from proposals.delphi import process_row
-from proposals.roles import Actor
-from proposals.tables import Account, DelphiComment, DelphiItem, DelphiProcess, DelphiRating, DelphiRound
+from proposals.tables import (
+    Account,
+    DelphiComment,
+    DelphiItem,
+    DelphiProcess,
+    DelphiRating,
+    DelphiRound,
+    Proposal,
+    WorkingGroupTheme,
+)
 from proposals.working_groups import get_working_group, group_voters
 
 
@@ -98,15 +106,19 @@ async def get_process(process_id: int) -> ProcessView:
         .output(load_json=True)
     )
     item = DelphiItem
-    items = await item.select(
-        item.round,
-        item.proposal,
-        item.proposal.title.as_alias("title"),
-        item.proposal.kind.as_alias("kind"),
-        item.proposal.indicator_code.as_alias("indicator_code"),
-        item.proposal.theme.code.as_alias("theme_code"),
-        item.proposal.status.as_alias("status"),
-    ).where(item.round.is_in([r["id"] for r in rounds])).order_by(item.proposal)
+    items = (
+        await item.select(
+            item.round,
+            item.proposal,
+            item.proposal.title.as_alias("title"),
+            item.proposal.kind.as_alias("kind"),
+            item.proposal.indicator_code.as_alias("indicator_code"),
+            item.proposal.theme.code.as_alias("theme_code"),
+            item.proposal.status.as_alias("status"),
+        )
+        .where(item.round.is_in([r["id"] for r in rounds]))
+        .order_by(item.proposal)
+    )
     by_round: dict[int, list[dict]] = defaultdict(list)
     for entry in items:
         by_round[entry["round"]].append(entry)
@@ -185,7 +197,9 @@ async def my_ratings(account_id: int, process_id: int) -> list[MyRating]:
 async def panel_comments(process_id: int, round_number: int) -> dict[int, list[str]]:
     """The comments of a closed round, per proposal, without their authors and in an order that says
     nothing of who wrote first (alphabetical)."""
-    rows = await DelphiComment.select(DelphiComment.item.proposal.as_alias("proposal"), DelphiComment.body).where(
+    rows = await DelphiComment.select(
+        DelphiComment.item.proposal.as_alias("proposal"), DelphiComment.body
+    ).where(
         (DelphiComment.item.round.process == process_id)
         & (DelphiComment.item.round.number == round_number)
         & DelphiComment.item.round.closed_at.is_not_null()
@@ -214,8 +228,7 @@ async def round_progress(view: ProcessView) -> Progress | None:
     counts = (
         await DelphiRating.select(DelphiRating.rater, Count())
         .where(
-            (DelphiRating.item.round.process == view.id)
-            & (DelphiRating.item.round.number == current.number)
+            (DelphiRating.item.round.process == view.id) & (DelphiRating.item.round.number == current.number)
         )
         .group_by(DelphiRating.rater)
     )
@@ -227,15 +240,72 @@ async def round_progress(view: ProcessView) -> Progress | None:
     return Progress(len(panel), len(set(panel) & done), tuple(pending))
 
 
-async def processes_of_group(group_id: int) -> list[tuple[int, str, bool]]:
-    """(id, title, concluded) of a working group's processes, newest first."""
-    rows = (
-        await DelphiProcess.select(DelphiProcess.id, DelphiProcess.title, DelphiProcess.concluded_at)
-        .where(DelphiProcess.working_group == group_id)
-        .order_by(DelphiProcess.id, ascending=False)
+@dataclass(frozen=True)
+class ProcessSummary:
+    id: int
+    title: str
+    working_group: str
+    status: str  # as ProcessView.status
+    created_at: datetime
+    release_version: str | None
+
+
+async def list_processes() -> list[ProcessSummary]:
+    """Every process, newest first."""
+    process = DelphiProcess
+    rows = await process.select(
+        process.id,
+        process.title,
+        process.created_at,
+        process.concluded_at,
+        process.working_group.name.as_alias("group"),
+        process.release.version.as_alias("version"),
+    ).order_by(process.id, ascending=False)
+    rating = {
+        row["process"]
+        for row in await DelphiRound.select(DelphiRound.process).where(DelphiRound.closed_at.is_null())
+    }
+
+    def status(row: dict) -> str:
+        if row["concluded_at"] is not None:
+            return "concluded"
+        return "rating" if row["id"] in rating else "between_rounds"
+
+    return [
+        ProcessSummary(row["id"], row["title"], row["group"], status(row), row["created_at"], row["version"])
+        for row in rows
+    ]
+
+
+async def proposals_to_rate(group_id: int) -> list[dict]:
+    """The proposals a process of the group may rate: in discussion, to the framework, in the group's
+    themes, not rated in another process ({id, title, kind, theme, indicator})."""
+    themes = await WorkingGroupTheme.select(WorkingGroupTheme.theme).where(
+        WorkingGroupTheme.working_group == group_id
     )
-    return [(row["id"], row["title"], row["concluded_at"] is not None) for row in rows]
+    held = await DelphiItem.select(DelphiItem.proposal).where(DelphiItem.round.process.concluded_at.is_null())
+    rows = (
+        await Proposal.select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.kind,
+            Proposal.theme.code.as_alias("theme"),
+            Proposal.indicator_code.as_alias("indicator"),
+        )
+        .where(
+            (Proposal.status == "discussion")
+            & Proposal.adaptation.is_null()
+            & Proposal.theme.is_in([t["theme"] for t in themes] or [0])
+        )
+        .order_by(Proposal.id)
+    )
+    taken = {row["proposal"] for row in held}
+    return [row for row in rows if row["id"] not in taken]
 
 
-def is_panel_member(actor: Actor | None, panel: tuple[int, ...]) -> bool:
-    return actor is not None and actor.id in panel
+async def processes_of_release(release_id: int) -> list[tuple[int, str]]:
+    """(id, title) of the processes whose retained proposals a release published."""
+    rows = await DelphiProcess.select(DelphiProcess.id, DelphiProcess.title).where(
+        DelphiProcess.release == release_id
+    )
+    return [(row["id"], row["title"]) for row in rows]

@@ -44,7 +44,8 @@ class Figures:
     classification: Classification
 
     def as_dict(self) -> dict:
-        """For JSON: fractions as numbers (two decimals at most, as the manual prints them)."""
+        """For JSON: fractions as numbers. They are exact with three decimals: percentiles of whole
+        ratings fall on tenths, so IPRAS = 2.35 + 1.5 x (a multiple of 0.05) on thousandths."""
         number = _number
         return {
             "counts": list(self.counts),
@@ -59,7 +60,7 @@ class Figures:
 
 
 def _number(value: Fraction) -> int | float:
-    return int(value) if value.denominator == 1 else round(float(value), 2)
+    return int(value) if value.denominator == 1 else round(float(value), 3)
 
 
 def percentile(ordered: Sequence[int], p: Fraction) -> Fraction:

@@ -92,12 +92,12 @@ async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None 
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
         row = await proposal_row(proposal_id)
-        await refuse_if_rated(proposal_id)
         steward = actor.role.at_least(Role.steward)
         if not steward and row["author"] != actor.id:
             raise Forbidden(
                 "Only a steward, or the proposal's author after the discussion time, may open the vote."
             )
+        await refuse_if_rated(proposal_id)
         if row["status"] != "discussion":
             raise Conflict(
                 "Proposal %(number)s is %(status)s: a vote opens only on a proposal in discussion.",

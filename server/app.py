@@ -24,6 +24,8 @@ from proposals.routes.accounts_api import ACCOUNT_API
 from proposals.routes.adaptations import NETWORK_API, NETWORK_PAGES
 from proposals.routes.api import PROPOSAL_API
 from proposals.routes.authentication import authentication_middleware
+from proposals.routes.delphi_api import DELPHI_API
+from proposals.routes.delphi_pages import DELPHI_PAGES
 from proposals.routes.pages import PROPOSAL_PAGES
 from proposals.routes.participation import PARTICIPATION_API, PARTICIPATION_PAGES
 from server import use_piccolo_conf
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *ADAPTATION_PAGES,
                     *ACCOUNT_PAGES,
                     *PROPOSAL_PAGES,
+                    *DELPHI_PAGES,
                     *PARTICIPATION_PAGES,
                     *NETWORK_PAGES,
                     *PROGRAMME_PAGES,
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *ADAPTATION_API,
                     *ACCOUNT_API,
                     *PROPOSAL_API,
+                    *DELPHI_API,
                     *PARTICIPATION_API,
                     *NETWORK_API,
                     *PROGRAMME_API,

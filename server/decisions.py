@@ -1,4 +1,4 @@
-"""Votes close by themselves: each worker looks for proposals past their closing time."""
+"""Votes and Delphi rounds close by themselves: each worker looks for those past their closing time."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from proposals.delphi import close_due_rounds
 from proposals.voting import decide_due_proposals
 
 logger = logging.getLogger("referentiel.decisions")
@@ -18,6 +19,7 @@ async def decide_when_due(interval: float) -> None:
         await asyncio.sleep(interval)
         try:
             await decide_due_proposals()
+            await close_due_rounds()
         except Exception:  # keep deciding later: one failure must not stop the loop
             logger.exception("automatic decisions failed")
 

@@ -15,6 +15,7 @@ from litestar.response import Redirect
 
 from indicators.queries import FrameworkInfo
 from indicators.topics import release_topic
+from proposals.delphi import holding_process
 from proposals.discussion import (
     CommentPage,
     ProposalRevisionView,
@@ -94,6 +95,7 @@ class Debate:
     voters: tuple[int, ...]  # who may vote, while the vote is open
     reasons: list[tuple[str, str]]
     vote_from: datetime | None
+    delphi: int | None  # the Delphi process rating it now, which decides it instead of a vote
 
 
 def _debate_topics(debate: Debate) -> tuple[str, ...]:
@@ -122,6 +124,7 @@ async def _debate(request: Request, proposal_id: int, comments_page: int) -> Deb
         voters=await voters_of(proposal_id) if proposal.status == "voting" else (),
         reasons=await against_reasons(proposal_id) if proposal.status in DECIDED else [],
         vote_from=vote_from,
+        delphi=await holding_process(proposal_id) if proposal.status == "discussion" else None,
     )
 
 
@@ -145,7 +148,7 @@ async def _proposal_page(
     # May vote: an active member of the group with the member role or above.
     is_member = actor is not None and debate.voting is not None and actor.id in debate.voters
     ballot = await my_ballot(proposal_id, actor.id) if is_member else None
-    can_open = proposal.status == "discussion" and (
+    can_open = proposal.status == "discussion" and debate.delphi is None and (
         is_steward or (is_author and debate.vote_from is not None and datetime.now(UTC) >= debate.vote_from)
     )
     context = {

@@ -25,7 +25,9 @@ SOON = timedelta(days=7)
 
 
 async def group_id() -> int:
-    return (await WorkingGroup.select(WorkingGroup.id).order_by(WorkingGroup.id, ascending=False).first())["id"]
+    return (await WorkingGroup.select(WorkingGroup.id).order_by(WorkingGroup.id, ascending=False).first())[
+        "id"
+    ]
 
 
 async def start(size: int = 5, proposals: int = 2, **options):
@@ -36,8 +38,12 @@ async def start(size: int = 5, proposals: int = 2, **options):
     author = await make_account()
     items = [await add_proposal(author, title=f"Proposition {n}") for n in range(proposals)]
     process = await open_process(
-        steward, await group_id(), "Sélection 2027", [p.id for p in items],
-        datetime.now(UTC) + SOON, **options,
+        steward,
+        await group_id(),
+        "Sélection 2027",
+        [p.id for p in items],
+        datetime.now(UTC) + SOON,
+        **options,
     )
     return steward, members, author, [p.id for p in items], process
 
@@ -49,10 +55,13 @@ async def rate_all(process, members, proposal_id, values, criterion_values=None)
 
 
 async def test_a_steward_opens_a_process_on_proposals_of_the_group():
-    steward, members, author, ids, process = await start(instructions="Notez **chaque** item.")
+    steward, members, _author, ids, process = await start(instructions="Notez **chaque** item.")
     view = await get_process(process)
     assert (view.title, view.criteria, view.status, view.working_group) == (
-        "Sélection 2027", ("relevance", "feasibility"), "rating", "GT"
+        "Sélection 2027",
+        ("relevance", "feasibility"),
+        "rating",
+        "GT",
     )
     assert "<strong>chaque</strong>" in view.instructions_html
     assert [i.proposal_id for i in view.rounds[0].items] == ids
@@ -123,7 +132,9 @@ async def test_members_rate_change_their_rating_and_see_only_their_own():
     await rate_item(members[0], process, ids[0], {"relevance": 8, "feasibility": 3}, "Utile mais coûteux")
     await rate_item(members[0], process, ids[0], {"relevance": 9})  # again: replaces, comment included
     mine = await my_ratings(members[0].id, process)
-    assert [(m.round, m.proposal_id, m.ratings, m.comment) for m in mine] == [(1, ids[0], {"relevance": 9}, "")]
+    assert [(m.round, m.proposal_id, m.ratings, m.comment) for m in mine] == [
+        (1, ids[0], {"relevance": 9}, "")
+    ]
     assert await my_ratings(members[1].id, process) == []
     assert await DelphiRating.count() == 1
 
@@ -179,8 +190,15 @@ async def test_the_close_classifies_each_item_from_the_panel_ratings():
     assert outcomes == {ids[0]: "retained", ids[1]: "rejected", ids[2]: "re_rate"}
     relevance = first.items[0].figures["relevance"]
     assert relevance == {
-        "ratings": 5, "counts": [0, 0, 0, 0, 0, 0, 1, 2, 2], "median": 8, "p30": 8, "p70": 8.8,
-        "ipr": 0.8, "ipras": 7.45, "disagreement": False, "classification": "appropriate",
+        "ratings": 5,
+        "counts": [0, 0, 0, 0, 0, 0, 1, 2, 2],
+        "median": 8,
+        "p30": 8,
+        "p70": 8.8,
+        "ipr": 0.8,
+        "ipras": 7.45,
+        "disagreement": False,
+        "classification": "appropriate",
     }
     assert first.items[2].figures["relevance"]["disagreement"] is True
     assert view.status == "between_rounds" and view.items_to_re_rate == (ids[2],)
@@ -191,7 +209,10 @@ async def test_fewer_than_three_ratings_show_no_figures():
     await rate_all(process, members[:2], ids[0], [9, 9])
     await close_round(steward, process)
     item = (await get_process(process)).rounds[0].items[0]
-    assert item.figures == {"relevance": {"ratings": 2, "too_few": True}, "feasibility": {"ratings": 2, "too_few": True}}
+    assert item.figures == {
+        "relevance": {"ratings": 2, "too_few": True},
+        "feasibility": {"ratings": 2, "too_few": True},
+    }
     assert item.outcome == "re_rate"
 
 
@@ -220,7 +241,9 @@ async def test_the_next_round_re_rates_the_uncertain_items_with_the_panel_feedba
     assert await next_round(steward, process) == 2
     view = await get_process(process)
     assert [i.proposal_id for i in view.rounds[1].items] == [ids[1]]
-    assert view.rounds[1].closes_at - view.rounds[1].opened_at == pytest.approx(SOON, abs=timedelta(seconds=5))
+    assert view.rounds[1].closes_at - view.rounds[1].opened_at == pytest.approx(
+        SOON, abs=timedelta(seconds=5)
+    )
     # Anonymous comments, in an order that says nothing of who wrote first.
     assert await panel_comments(process, 1) == {ids[1]: ["Avis A", "avis B", "Zèle"]}
     assert await panel_comments(process, 2) == {}
@@ -264,7 +287,9 @@ async def test_the_conclusion_publishes_the_retained_in_one_release_and_closes_t
         await conclude_process(members[0], process)
     conclusion = await conclude_process(steward, process)
     assert (conclusion.retained, conclusion.rejected, conclusion.returned) == (
-        (added.id, amended.id, patched.id), (refused.id,), (unsure.id,)
+        (added.id, amended.id, patched.id),
+        (refused.id,),
+        (unsure.id,),
     )
     assert conclusion.release_version == "1.1.0"  # the largest change class of the batch
     framework = await get_framework(SLUG)
@@ -290,19 +315,31 @@ async def test_a_retained_proposal_outrun_since_its_base_returns_to_discussion()
     author = await make_account()
     first = await amend_proposal(author, "REC-1")
     second = await amend_proposal(author, "REC-1", title="Autre préciser")
-    process = await open_process(steward, await group_id(), "Lot", [first.id, second.id], datetime.now(UTC) + SOON)
+    process = await open_process(
+        steward, await group_id(), "Lot", [first.id, second.id], datetime.now(UTC) + SOON
+    )
     for proposal_id in (first.id, second.id):
         await rate_all(process, members, proposal_id, [9, 9, 9])
     await close_round(steward, process)
     conclusion = await conclude_process(steward, process)
-    assert (conclusion.retained, conclusion.returned, conclusion.outrun) == ((first.id,), (second.id,), (second.id,))
+    assert (conclusion.retained, conclusion.returned, conclusion.outrun) == (
+        (first.id,),
+        (second.id,),
+        (second.id,),
+    )
     assert (await get_proposal(second.id)).stale
 
 
 async def test_the_audit_log_says_who_rated_never_what():
     steward, members, _author, ids, process = await start(proposals=1)
     await rate_item(members[0], process, ids[0], {"relevance": 7, "feasibility": 2}, "Secret")
-    entry = await AuditEntry.select().where(AuditEntry.action == "delphi.rated").output(load_json=True).first()
-    assert (entry["actor"], entry["target_type"], entry["target_id"]) == (members[0].id, "delphi_process", process)
+    entry = (
+        await AuditEntry.select().where(AuditEntry.action == "delphi.rated").output(load_json=True).first()
+    )
+    assert (entry["actor"], entry["target_type"], entry["target_id"]) == (
+        members[0].id,
+        "delphi_process",
+        process,
+    )
     assert entry["detail"] == {"round": 1, "proposal": ids[0]}
     assert steward

@@ -58,8 +58,16 @@ def test_even_panels_interpolate_the_median_and_percentiles():
 
 @pytest.mark.parametrize(
     ("median", "disagreement", "expected"),
-    [(9, False, A), (7, False, A), (Fraction(13, 2), False, U), (4, False, U), (3, False, I), (1, False, I),
-     (8, True, U), (2, True, U)],
+    [
+        (9, False, A),
+        (7, False, A),
+        (Fraction(13, 2), False, U),
+        (4, False, U),
+        (3, False, I),
+        (1, False, I),
+        (8, True, U),
+        (2, True, U),
+    ],
 )
 def test_classification_by_median_and_disagreement(median, disagreement, expected):
     assert classify(Fraction(median), disagreement) is expected
@@ -67,8 +75,14 @@ def test_classification_by_median_and_disagreement(median, disagreement, expecte
 
 @pytest.mark.parametrize(
     ("classes", "expected"),
-    [((A, A), Outcome.retained), ((A, U), Outcome.re_rate), ((A, I), Outcome.rejected),
-     ((U, I), Outcome.rejected), ((U, U), Outcome.re_rate), ((A,), Outcome.retained)],
+    [
+        ((A, A), Outcome.retained),
+        ((A, U), Outcome.re_rate),
+        ((A, I), Outcome.rejected),
+        ((U, I), Outcome.rejected),
+        ((U, U), Outcome.re_rate),
+        ((A,), Outcome.retained),
+    ],
 )
 def test_an_item_is_retained_only_when_appropriate_on_every_criterion(classes, expected):
     assert outcome(classes) is expected
@@ -106,7 +120,11 @@ def test_the_scale_is_symmetric(ratings):
     # Rating 10 - r mirrors the panel: figures mirror, appropriate and inappropriate swap.
     found, mirrored = figures(ratings), figures([10 - r for r in ratings])
     assert mirrored.median == 10 - found.median
-    assert (mirrored.ipr, mirrored.ipras, mirrored.disagreement) == (found.ipr, found.ipras, found.disagreement)
+    assert (mirrored.ipr, mirrored.ipras, mirrored.disagreement) == (
+        found.ipr,
+        found.ipras,
+        found.disagreement,
+    )
     swap = {A: I, I: A, U: U}
     assert mirrored.classification is swap[found.classification]
 

@@ -6,6 +6,7 @@ A new route fails `test_every_route_is_in_the_table` until someone decides who m
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -17,10 +18,11 @@ from programmes.plan import add_action
 from programmes.sharing import create_share_link
 from proposals.access import create_api_token, describe_token
 from proposals.accounts import get_account, register_account
+from proposals.delphi import open_process
 from proposals.discussion import add_comment
 from proposals.proposing import create_proposal
 from proposals.roles import Actor, Role
-from proposals.working_groups import create_working_group
+from proposals.working_groups import add_member, create_working_group
 from server.app import create_app
 from tests.constants import PASSWORD, SLUG
 from tests.programmes.factories import releases
@@ -155,6 +157,26 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/assessments/{assessment_id:int}/actions"): CONTRIBUTOR,
     ("PATCH", "/api/v1/actions/{action_id:int}"): CONTRIBUTOR,
     ("GET", "/api/v1/frameworks/{slug:str}/releases/{version:str}/indicators/{code:str}/field"): ANYONE,
+    # Delphi rounds: stewards run them; any account reads them (members of the group alone rate, which
+    # test_delphi_web.py checks); the report of a process not yet concluded is for accounts only.
+    ("POST", "/api/v1/working-groups/{group_id:int}/delphi"): STEWARD,
+    ("GET", "/api/v1/delphi/{process_id:int}"): ACCOUNT,
+    ("PUT", "/api/v1/delphi/{process_id:int}/ratings/{proposal_id:int}"): ACCOUNT,
+    ("GET", "/api/v1/delphi/{process_id:int}/my-ratings"): ACCOUNT,
+    ("POST", "/api/v1/delphi/{process_id:int}/close-round"): STEWARD,
+    ("POST", "/api/v1/delphi/{process_id:int}/next-round"): STEWARD,
+    ("POST", "/api/v1/delphi/{process_id:int}/conclusion"): STEWARD,
+    ("GET", "/delphi"): ACCOUNT,
+    ("GET", "/working-groups/{group_id:int}/delphi/new"): STEWARD,
+    ("POST", "/working-groups/{group_id:int}/delphi"): STEWARD,
+    ("GET", "/delphi/{process_id:int}"): ACCOUNT,
+    ("POST", "/delphi/{process_id:int}/ratings/{proposal_id:int}"): ACCOUNT,
+    ("POST", "/delphi/{process_id:int}/close-round"): STEWARD,
+    ("POST", "/delphi/{process_id:int}/next-round"): STEWARD,
+    ("POST", "/delphi/{process_id:int}/conclusion"): STEWARD,
+    ("GET", "/delphi/{process_id:int}/report"): ACCOUNT,
+    ("GET", "/delphi/{process_id:int}/report.csv"): ACCOUNT,
+    ("GET", "/delphi/{process_id:int}/report.json"): ACCOUNT,
 }
 
 # Valid bodies, so that the answer is about who calls, not about what was sent.
@@ -177,6 +199,12 @@ BODIES = {
     "/api/v1/assessments/{assessment_id:int}/share-links": {"expires_in_days": 7},
     "/api/v1/assessments/{assessment_id:int}/actions": {"indicator": "REC-1", "title": "Former"},
     "/api/v1/actions/{action_id:int}": {"status": "done"},
+    "/api/v1/working-groups/{group_id:int}/delphi": {
+        "title": "Lot",
+        "proposals": [1],
+        "closes_at": "2099-01-01T00:00:00Z",
+    },
+    "/api/v1/delphi/{process_id:int}/ratings/{proposal_id:int}": {"ratings": {"relevance": 5}},
     # Pages: the form's fields.
     "/programmes": {"name": "Parrainage Creuse", "department": "23"},
     "/programmes/{programme_id:int}/members": {"email": "author@example.org", "role": "viewer"},
@@ -220,7 +248,15 @@ async def ids(db) -> dict[str, str]:
     link = await create_share_link(author, assessment_id, 7)
     action = await add_action(author, assessment_id, "REC-1", "Former les mentors", releases())
     adaptation = await create_adaptation(SLUG, "Réseau Corse", "latest", group.id, region="94")
+    for number in range(3):  # a panel for a Delphi process, on a proposal of its own
+        member = (await register_account(f"m{number}@example.org", PASSWORD, f"M{number}")).actor
+        await add_member(steward, group.id, member.id)
+    rated = await create_proposal(
+        author, SLUG, "retire", "latest", "Retirer REC-3", "Parce que.", indicator="REC-3"
+    )
+    process = await open_process(steward, group.id, "Lot", [rated.id], datetime.now(UTC) + timedelta(days=7))
     return {
+        "process_id": str(process),
         "adaptation_id": str(adaptation.id),
         "programme_id": str(programme.id),
         "assessment_id": str(assessment_id),
