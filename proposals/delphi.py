@@ -191,6 +191,7 @@ async def _check_items(group_id: int, themes: tuple[str, ...], ids: list[int]) -
     held = (
         await DelphiItem.select(DelphiItem.proposal)
         .where(DelphiItem.proposal.is_in(ids) & DelphiItem.round.process.concluded_at.is_null())
+        .order_by(DelphiItem.proposal)
         .first()
     )
     if held is not None:

@@ -303,9 +303,9 @@ async def proposals_to_rate(group_id: int) -> list[dict]:
     return [row for row in rows if row["id"] not in taken]
 
 
-async def processes_of_release(release_id: int) -> list[tuple[int, str]]:
+async def processes_of_release(slug: str, version: str) -> list[tuple[int, str]]:
     """(id, title) of the processes whose retained proposals a release published."""
     rows = await DelphiProcess.select(DelphiProcess.id, DelphiProcess.title).where(
-        DelphiProcess.release == release_id
+        (DelphiProcess.release.version == version) & (DelphiProcess.release.framework.slug == slug)
     )
     return [(row["id"], row["title"]) for row in rows]

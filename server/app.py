@@ -17,7 +17,7 @@ from indicators.routes.api import INDICATOR_API
 from indicators.routes.pages import PAGE_HANDLERS
 from places.routes import TERRITORY_API
 from programmes.routes.api import PROGRAMME_API
-from programmes.routes.field import PANELS
+from programmes.routes.field import PANELS as PROGRAMME_PANELS
 from programmes.routes.pages import PROGRAMME_PAGES
 from proposals.routes.accounts import ACCOUNT_PAGES
 from proposals.routes.accounts_api import ACCOUNT_API
@@ -26,6 +26,7 @@ from proposals.routes.api import PROPOSAL_API
 from proposals.routes.authentication import authentication_middleware
 from proposals.routes.delphi_api import DELPHI_API
 from proposals.routes.delphi_pages import DELPHI_PAGES
+from proposals.routes.delphi_panel import PANELS as DELPHI_PANELS
 from proposals.routes.pages import PROPOSAL_PAGES
 from proposals.routes.participation import PARTICIPATION_API, PARTICIPATION_PAGES
 from server import use_piccolo_conf
@@ -81,8 +82,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             **caches(settings, generations),
             # Every page's menu leads to the releases of the framework the home page shows.
             "templates": Templates({"urls": urls, "default_framework": settings.default_framework}),
-            # What programmes add to the indicator and proposal pages (web/panels.py).
-            "panels": PANELS,
+            # What programmes add to the indicator and proposal pages, and Delphi processes to the
+            # release pages (web/panels.py).
+            "panels": {**PROGRAMME_PANELS, **DELPHI_PANELS},
         }
     )
     app = Litestar(

@@ -74,7 +74,12 @@ def migrate_as_at_f21d5d4(database_url: str) -> None:
 
 
 # Tables made by later migrations of the apps the earlier ones knew.
-LATER_TABLES = {"adaptation", "adaptation_version", "adaptation_change"}
+LATER_TABLES = {
+    "adaptation",
+    "adaptation_version",
+    "adaptation_change",
+    *("delphi_process", "delphi_round", "delphi_item", "delphi_rating", "delphi_comment"),
+}
 
 
 def earlier_tables() -> list[type[Table]]:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 INDICATOR = "indicator"  # about: framework (slug), version, code, language, reviewer
 PROPOSAL = "proposal"  # the same, about the indicator a proposal changes (at its base release)
 PARTICIPATION = "participation"  # beside who took part, by territory; about: framework (slug), language
+RELEASE = "release"  # how the release was decided; about: framework (slug), version, language
 
 
 @dataclass(frozen=True)

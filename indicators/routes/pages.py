@@ -19,7 +19,7 @@ from indicators.queries import indicator_history, list_releases
 from indicators.serialize import adaptation_path
 from indicators.topics import ADAPTATIONS, release_topic
 from web.failures import NotFound
-from web.panels import INDICATOR, panel_topics, render_panels
+from web.panels import INDICATOR, RELEASE, panel_topics, render_panels
 from web.rendering import templates_of
 from web.requests import site_base, viewer_of
 from web.responses import HTML, IMMUTABLE, REVALIDATE, Body, shared_response
@@ -73,7 +73,13 @@ async def release_page(
 async def _release_page(request: Request, state: State, slug: str, version: str) -> Response:
     framework, release, current = await state.releases.release(slug, version)
     context = {"framework": framework, "release": release, "current": current}
-    return await _shared_page(request, slug, "indicators/release.html", **context)
+    about = {"framework": slug, "version": release.version}
+
+    async def load(language: str) -> dict:
+        return {"panels": await render_panels(request, RELEASE, language=language, **about)}
+
+    topics = panel_topics(request, RELEASE, **about)
+    return await _shared_page(request, slug, "indicators/release.html", load, topics, **context)
 
 
 async def _download(request: Request, state: State, slug: str, version: str, fmt: str) -> Response:

@@ -297,6 +297,9 @@ async def test_the_pages_open_rate_close_and_conclude(client):
     assert (await client.get("/delphi/1")).status_code == 303  # the process page itself: signed in
     proposal_page = unescaped(await client.get(f"/proposals/{ids[0]}"))
     assert "/delphi/1/report" in proposal_page
+    # The report is published with the release it led to; other releases say nothing of it.
+    assert 'href="/delphi/1/report"' in (await client.get(f"/frameworks/{SLUG}/releases/1.1.0")).text
+    assert "/delphi/" not in (await client.get(f"/frameworks/{SLUG}/releases/1.0.0")).text
 
 
 async def test_an_open_process_report_is_for_signed_in_people(client):
