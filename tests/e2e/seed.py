@@ -179,6 +179,39 @@ async def network_decides() -> dict:
 SCENARIOS.update({"territories": territories, "network-decides": network_decides})
 
 
+PANEL = ["ines@example.org", "yanis@example.org", "chloe@example.org"]
+
+
+async def delphi() -> dict:
+    """The REC working group (3 members) and two proposals in discussion of its theme, for a Delphi
+    process the steward opens in the browser."""
+    steward = await person(STEWARD, "Intendante", Role.steward)
+    group = await create_working_group(steward, SLUG, "GT Recrutement", ["REC"])
+    for email, name in zip(PANEL, ("Inès", "Yanis", "Chloé"), strict=True):
+        await add_member(steward, group.id, (await person(email, name, Role.member)).id)
+    author = await person("autrice@example.org", "Awa", organisation="Asso Mentorat")
+    first = await amendment_of_rec1(author, "Dire le temps à prévoir chaque mois")
+    second = await create_proposal(
+        author,
+        SLUG,
+        "add",
+        "latest",
+        "Un entretien de fin de parcours",
+        "La fin du parcours se prépare.",
+        theme="REC",
+        content={
+            "title": "Entretien de fin de parcours",
+            "statement": "Chaque binôme a un entretien de fin de parcours.",
+            "rationale": "Une fin préparée protège le mentoré.",
+            "evidence_level": "practice",
+        },
+    )
+    return {"group": group.id, "proposals": [first, second.id], "panel": PANEL}
+
+
+SCENARIOS["delphi"] = delphi
+
+
 async def main(scenario: str) -> dict:
     await bootstrap(Settings.from_env())
     return {"password": PASSWORD, "steward": STEWARD, **await SCENARIOS[scenario]()}
