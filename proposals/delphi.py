@@ -267,9 +267,9 @@ async def rate_item(
     ratings: object,
     comment: object = None,
     now: datetime | None = None,
-) -> dict[str, int]:
+) -> int:
     """A member of the panel rates an item of the open round; rating it again replaces the ratings
-    and the comment (a criterion left out is no longer rated)."""
+    and the comment (a criterion left out is no longer rated). Returns the round's number."""
     actor = signed_in(actor, Term("rate in a Delphi process"))
     positive_id(proposal_id, Term("proposal number"))
     now = moment(now)
@@ -312,7 +312,7 @@ async def rate_item(
         detail = {"round": round_["number"], "proposal": proposal_id}
         await record(actor.id, "delphi.rated", "delphi_process", process_id, detail)
         await announce(delphi_topic(process_id))
-    return ratings
+    return round_["number"]
 
 
 async def close_round(actor: Actor | None, process_id: int, now: datetime | None = None) -> int:

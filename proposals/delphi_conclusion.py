@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import current_revisions, texts_in_release
@@ -45,12 +46,20 @@ class Conclusion:
     outrun: tuple[int, ...]  # those of `returned` retained by the panel but outrun (see the module)
 
 
-def final_outcomes(rounds: list[dict]) -> dict[int, tuple[int, str]]:
-    """Each proposal's outcome in the last closed round that rated it: {proposal: (round, outcome)}."""
-    final: dict[int, tuple[int, str]] = {}
+class Final(NamedTuple):
+    """A proposal's last closed round: its number, the outcome and the panel's figures there."""
+
+    round: int
+    outcome: str
+    figures: dict
+
+
+def final_outcomes(rounds: list[dict]) -> dict[int, Final]:
+    """Each proposal's outcome in the last closed round that rated it."""
+    final: dict[int, Final] = {}
     for round_ in sorted(rounds, key=lambda r: r["number"]):
         for proposal_id, result in (round_["results"] or {}).items():
-            final[int(proposal_id)] = (round_["number"], result["outcome"])
+            final[int(proposal_id)] = Final(round_["number"], result["outcome"], result["figures"])
     return final
 
 
@@ -74,9 +83,9 @@ async def conclude_process(actor: Actor | None, process_id: int, now: datetime |
         for proposal_id in sorted(final):
             await lock_row(Proposal, proposal_id)
         rows = await _proposal_rows(sorted(final))
-        chosen = sorted(p for p, (_round, result) in final.items() if result == "retained")
+        chosen = sorted(p for p, last in final.items() if last.outcome == "retained")
         publishable, outrun = await _publishable([rows[p] for p in chosen])
-        rejected = sorted(p for p, (_round, result) in final.items() if result == "rejected")
+        rejected = sorted(p for p, last in final.items() if last.outcome == "rejected")
         returned = sorted(set(final) - set(publishable) - set(rejected))
         group = await get_working_group(process["working_group"])
         release = None
@@ -98,7 +107,7 @@ async def conclude_process(actor: Actor | None, process_id: int, now: datetime |
                 detail = {
                     "status": status,
                     "delphi": process_id,
-                    "round": final[proposal_id][0],
+                    "round": final[proposal_id].round,
                     "release": version,
                 }
                 await record(actor.id, "proposal.decided", "proposal", proposal_id, detail)
@@ -169,17 +178,24 @@ async def _publish(slug: str, title: str, rows: list[dict]):
 
 
 async def _decide(
-    ids: list[int], status: str, process_id: int, final: dict, now: datetime, release_id: int | None
+    ids: list[int],
+    status: str,
+    process_id: int,
+    final: dict[int, Final],
+    now: datetime,
+    release_id: int | None,
 ) -> None:
-    """Accept or reject proposals; their record (`tally`) points to the process and round that decided."""
-    for round_number in sorted({final[p][0] for p in ids}):  # one update per round, not per proposal
-        decided = [p for p in ids if final[p][0] == round_number]
+    """Accept or reject proposals; their record (`tally`) is the panel's figures in the round that
+    decided, with the process and round. One update each (a process rates at most MAX_ITEMS)."""
+    for proposal_id in ids:
+        last = final[proposal_id]
+        tally = {"method": "delphi", "process": process_id, "round": last.round, "figures": last.figures}
         await Proposal.update(
             {
                 Proposal.status: status,
                 Proposal.decided_at: now,
-                Proposal.tally: {"method": "delphi", "process": process_id, "round": round_number},
+                Proposal.tally: tally,
                 Proposal.release: release_id,
                 Proposal.updated_at: now,
             }
-        ).where(Proposal.id.is_in(decided))
+        ).where(Proposal.id == proposal_id)

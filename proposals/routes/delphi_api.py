@@ -84,13 +84,12 @@ async def api_rate(
     actor = require_actor(request)
     await limit(request, "vote", actor.id)
     data = await strictly(request, data)
-    ratings = await rate_item(actor, process_id, proposal_id, data.ratings, data.comment)
-    view = await get_process(process_id)
+    number = await rate_item(actor, process_id, proposal_id, data.ratings, data.comment)
     return {
         "proposal": proposal_id,
-        "round": view.rounds[-1].number,
-        "ratings": ratings,
-        "comment": data.comment or "",
+        "round": number,
+        "ratings": data.ratings,
+        "comment": (data.comment or "").strip(),
     }
 
 
@@ -120,14 +119,19 @@ async def api_close_round(request: Request, process_id: RowId) -> dict[str, Any]
     return await _process_answer(request, process_id)
 
 
-@post("/delphi/{process_id:int}/next-round", guards=[signed_in], summary="Re-rate the uncertain items")
+@post(
+    "/delphi/{process_id:int}/next-round",
+    guards=[signed_in],
+    status_code=200,
+    summary="Open the next round on the items to re-rate",
+)
 async def api_next_round(request: Request, process_id: RowId) -> Response:
     body = await request.body()
     closes_at = None
     if body.strip():
         closes_at = (await strictly(request, NextRoundBody())).closes_at
     number = await next_round(require_actor(request), process_id, closes_at)
-    return Response({"round": number}, status_code=201)
+    return Response({"round": number})
 
 
 @post(

@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from proposals.delphi import DEFAULT_CRITERIA, next_round, open_process, rate_item
+from proposals.delphi import COMMENT_MAX, DEFAULT_CRITERIA, next_round, open_process, rate_item
 from proposals.delphi import close_round as close_open_round
 from proposals.delphi_conclusion import conclude_process
 from proposals.delphi_reading import (
@@ -32,8 +32,6 @@ from web.failures import DomainError, InvalidInput
 from web.forms import problem, sign_in_first, submitted
 from web.rendering import page
 from web.requests import site_base
-
-COMMENT_MAX = 2_000
 
 
 def _closing(value: str) -> datetime:

@@ -301,7 +301,9 @@ async def test_the_conclusion_publishes_the_retained_in_one_release_and_closes_t
         view = await get_proposal(proposal_id)
         assert view.status == status
     accepted = await get_proposal(added.id)
-    assert accepted.tally == {"method": "delphi", "process": process, "round": 1}
+    assert accepted.tally["method"] == "delphi"
+    assert (accepted.tally["process"], accepted.tally["round"]) == (process, 1)
+    assert accepted.tally["figures"]["relevance"]["counts"] == [0, 0, 0, 0, 0, 0, 0, 2, 1]
     assert (await get_process(process)).status == "concluded"
     # Returned to discussion: free again.
     await revise_proposal(author, unsure.id, 1, title="Incertain, précisé")

@@ -128,7 +128,7 @@ async def test_the_whole_process_through_the_api(client):
     assert late.status_code == 409 and "No round" in late.json()["detail"]
     # Round 2: the split proposal only; the panel agrees it is appropriate.
     second = await api.call("POST", "/delphi/1/next-round", steward)
-    assert second.status_code == 201 and second.json() == {"round": 2}
+    assert second.status_code == 200 and second.json() == {"round": 2}
     for member in members:
         await api.call(
             "PUT", f"/delphi/1/ratings/{ids[1]}", member, json={"ratings": {"relevance": 8, "feasibility": 8}}
