@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated
 
 from litestar import Request, Response, get
@@ -13,6 +14,7 @@ from litestar.response import Redirect
 
 from indicators import urls
 from indicators.adaptation_queries import adaptations_of_indicator
+from indicators.citation import reference
 from indicators.compare import compare_releases
 from indicators.downloads import DOWNLOADS, split_download
 from indicators.queries import indicator_history, list_releases
@@ -72,7 +74,8 @@ async def release_page(
 
 async def _release_page(request: Request, state: State, slug: str, version: str) -> Response:
     framework, release, current = await state.releases.release(slug, version)
-    context = {"framework": framework, "release": release, "current": current}
+    citation = reference(framework, release, site_base(request))
+    context = {"framework": framework, "release": release, "current": current, "citation": citation}
     about = {"framework": slug, "version": release.version}
 
     async def load(language: str) -> dict:
@@ -203,6 +206,19 @@ async def feed(request: Request, state: State, slug: FromPath[str]) -> Response:
     return await shared_response(request, produce, topics=(release_topic(slug),))
 
 
+RELEASE_SCHEMA = (Path(__file__).resolve().parent.parent / "schemas" / "release.json").read_bytes()
+
+
+@get("/schema/release.json", name="release_schema")
+async def release_schema(request: Request) -> Response:
+    """The JSON Schema of a release as the API and the .json download give it (tested against both)."""
+
+    async def produce() -> Body:
+        return Body.of(RELEASE_SCHEMA, "application/schema+json")
+
+    return await shared_response(request, produce, topics=(), cache_control=REVALIDATE)
+
+
 PAGE_HANDLERS = [
     home,
     framework_page,
@@ -213,4 +229,5 @@ PAGE_HANDLERS = [
     compare_form,
     compare_page,
     feed,
+    release_schema,
 ]

@@ -50,6 +50,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/frameworks/{slug:str}/compare/{spec:str}"): ANYONE,
     ("GET", "/api/v1/frameworks/{slug:str}/indicators/{code:str}/revisions"): ANYONE,
     ("GET", "/schema/openapi.json"): ANYONE,
+    ("GET", "/schema/release.json"): ANYONE,
     # local adaptations, for everyone to read
     ("GET", "/adaptations/{adaptation_id:int}"): ANYONE,
     ("GET", "/frameworks/{slug:str}/adaptations"): ANYONE,
