@@ -23,7 +23,7 @@ from indicators.versions import Bump
 from proposals.audit import record
 from proposals.delphi import last_round, process_row
 from proposals.roles import Actor, Role
-from proposals.services import moment, proposed_text, signed_in
+from proposals.services import PUBLISHED_AS, moment, proposed_text, signed_in
 from proposals.tables import DelphiProcess, DelphiRound, Proposal
 from proposals.topics import PROPOSALS, delphi_topic, proposal_topic
 from proposals.working_groups import get_working_group
@@ -162,7 +162,7 @@ async def _publish(slug: str, title: str, rows: list[dict]):
         base_texts.update({(release_id, code): text for code, (_i, _r, text) in texts.items()})
     changes = [
         Change(
-            ChangeKind(row["kind"]),
+            ChangeKind(PUBLISHED_AS[row["kind"]]),
             row["indicator_code"],
             proposed_text(
                 row["kind"], base_texts.get((row["base_release"], row["indicator_code"])), row["content"]

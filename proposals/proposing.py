@@ -42,6 +42,12 @@ async def preview_change(
     adaptation_id: int | None = None,
 ) -> list[FieldChange]:
     """What a proposal would change, checked as create_proposal checks it; writes nothing."""
+    if adaptation_id is not None and kind == "confirm":
+        raise InvalidInput(
+            "A confirmation reviews an indicator of the national framework: a local adaptation has no "
+            "review dates of its own.",
+            "kind",
+        )
     framework_slug, base_version = await _target(framework_slug, base_version, adaptation_id)
     change = await resolve_change(framework_slug, kind, base_version, indicator, theme, change_class, content)
     return change.diff

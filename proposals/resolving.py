@@ -29,8 +29,13 @@ from web.failures import Conflict, InvalidInput, NotFound
 from web.messages import Term
 
 # The change classes each kind allows, the default first.
-CHANGE_CLASSES = {"add": ("minor",), "amend": ("minor", "patch"), "retire": ("major",)}
-KIND_NAMES = {"add": Term("an addition"), "amend": Term("an amendment"), "retire": Term("a retirement")}
+CHANGE_CLASSES = {"add": ("minor",), "amend": ("minor", "patch"), "retire": ("major",), "confirm": ("patch",)}
+KIND_NAMES = {
+    "add": Term("an addition"),
+    "amend": Term("an amendment"),
+    "retire": Term("a retirement"),
+    "confirm": Term("a confirmation"),
+}
 # The fields a new indicator needs (REQUIRED_FOR_ADD), as a message lists them.
 REQUIRED_NAMES = {
     "title": Term("title"),
@@ -143,6 +148,8 @@ async def _resolve_existing(common: dict, indicator: object, theme: object, fiel
     if not isinstance(indicator, str) or not indicator.strip():
         if kind == "amend":
             raise InvalidInput("An amendment needs the code of its indicator.", "indicator")
+        if kind == "confirm":
+            raise InvalidInput("A confirmation needs the code of its indicator.", "indicator")
         raise InvalidInput("A retirement needs the code of its indicator.", "indicator")
     if theme is not None:
         raise InvalidInput(
@@ -160,7 +167,7 @@ async def _resolve_existing(common: dict, indicator: object, theme: object, fiel
             slug=framework.slug,
         )
     number, theme_id, base_text = found[code]
-    stored = _amended_fields(code, base, base_text, fields) if kind == "amend" else _no_content(fields)
+    stored = _amended_fields(code, base, base_text, fields) if kind == "amend" else _no_content(kind, fields)
     themes = {t["id"]: t["code"] for t in await list_themes(framework)}
     return ResolvedChange(
         **common,
@@ -174,7 +181,12 @@ async def _resolve_existing(common: dict, indicator: object, theme: object, fiel
     )
 
 
-def _no_content(fields: dict) -> None:
+def _no_content(kind: str, fields: dict) -> None:
+    if fields and kind == "confirm":
+        raise InvalidInput(
+            "A confirmation carries no content: it keeps the text as it is (to change it, amend it).",
+            "content",
+        )
     if fields:
         raise InvalidInput("A retirement carries no content: say why in the proposal's rationale.", "content")
 

@@ -27,6 +27,10 @@ class Rule:
     quorum: Fraction = Fraction(1, 2)
     # Share of "for" among "for" + "against" a retirement needs.
     retire_threshold: Fraction = Fraction(2, 3)
+    # Days of last call between discussion and vote (0: the vote opens directly, no last call).
+    last_call_days: int = 0
+    # How long an indicator may go without review (its last revision or confirmation).
+    review_months: int = 24
 
 
 DEFAULT_RULE = Rule()
@@ -70,6 +74,8 @@ def _rule_from_row(row: dict | None) -> Rule:
         voting_days=row["voting_days"],
         quorum=Fraction(row["quorum"]),
         retire_threshold=Fraction(row["retire_threshold"]),
+        last_call_days=row["last_call_days"],
+        review_months=row["review_months"],
     )
 
 
@@ -79,7 +85,13 @@ async def get_rule(framework_id: int) -> Rule:
     return _rule_from_row(row)
 
 
-_DAYS = {"min_discussion_days": (0, 365), "voting_days": (1, 365)}
+# Whole numbers, with their bounds.
+_WHOLE = {
+    "min_discussion_days": (0, 365),
+    "voting_days": (1, 365),
+    "last_call_days": (0, 60),
+    "review_months": (1, 120),
+}
 _SHARES = {"quorum": Fraction(0), "retire_threshold": Fraction(1, 2)}
 # The fields as messages name them ("The voting days must be...").
 _FIELD_NAMES = {
@@ -87,11 +99,13 @@ _FIELD_NAMES = {
     "voting_days": Term("voting days"),
     "quorum": Term("quorum"),
     "retire_threshold": Term("retire threshold"),
+    "last_call_days": Term("last call days"),
+    "review_months": Term("review months"),
 }
 
 
-def _days(name: str, value: object) -> int:
-    low, high = _DAYS[name]
+def _whole(name: str, value: object) -> int:
+    low, high = _WHOLE[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise InvalidInput(
             "The %(what)s must be a whole number from %(low)s to %(high)s.",
@@ -134,12 +148,13 @@ def _share(name: str, value: object) -> Fraction:
 
 
 async def set_rule(actor: Actor | None, framework_slug: str, **fields: object) -> Rule:
-    """A steward changes some of min_discussion_days, voting_days, quorum, retire_threshold."""
+    """A steward changes some of min_discussion_days, voting_days, quorum, retire_threshold,
+    last_call_days, review_months."""
     actor = signed_in(actor, Term("change the decision rule"))
     actor.require(Role.steward, Term("change the decision rule"))
-    unknown = sorted(set(fields) - set(_DAYS) - set(_SHARES))
+    unknown = sorted(set(fields) - set(_WHOLE) - set(_SHARES))
     if unknown:
-        names = {"names": ", ".join(unknown), "fields": ", ".join([*_DAYS, *_SHARES])}
+        names = {"names": ", ".join(unknown), "fields": ", ".join([*_WHOLE, *_SHARES])}
         if len(unknown) == 1:
             raise InvalidInput(
                 "Unknown field of a decision rule: %(names)s. The fields are %(fields)s.", **names
@@ -151,7 +166,7 @@ async def set_rule(actor: Actor | None, framework_slug: str, **fields: object) -
         raise InvalidInput("Give at least one field of the decision rule to change.")
     values: dict = {}
     for name, value in fields.items():
-        values[name] = _days(name, value) if name in _DAYS else str(_share(name, value))
+        values[name] = _whole(name, value) if name in _WHOLE else str(_share(name, value))
     framework = await get_framework(framework_slug)
     columns = {name: getattr(DecisionRule, name) for name in values}
     async with DecisionRule._meta.db.transaction():
@@ -160,6 +175,8 @@ async def set_rule(actor: Actor | None, framework_slug: str, **fields: object) -
             "voting_days": DEFAULT_RULE.voting_days,
             "quorum": str(DEFAULT_RULE.quorum),
             "retire_threshold": str(DEFAULT_RULE.retire_threshold),
+            "last_call_days": DEFAULT_RULE.last_call_days,
+            "review_months": DEFAULT_RULE.review_months,
         }
         # One atomic upsert: only the given columns change when the framework has a rule already.
         await DecisionRule.insert(DecisionRule(framework=framework.id, **{**defaults, **values})).on_conflict(

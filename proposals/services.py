@@ -31,7 +31,10 @@ STATUS_NAMES = {
     "withdrawn": Term("withdrawn"),
 }
 OPEN_STATUSES = ("discussion", "voting")
-KINDS = ("add", "amend", "retire")
+KINDS = ("add", "amend", "retire", "confirm")
+# What each kind of proposal does to the framework when published (publication.ChangeKind): a
+# confirmation republishes the indicator's text unchanged, as a new revision dated by the review.
+PUBLISHED_AS = {"add": "add", "amend": "amend", "retire": "retire", "confirm": "amend"}
 CONTENT_FIELDS = ("title", "statement", "rationale", "evidence_level", "measurement", "territorial_note")
 REQUIRED_FOR_ADD = ("title", "statement", "rationale", "evidence_level")
 # A changed French text makes its English translation wrong: it is dropped with the change.
@@ -204,10 +207,13 @@ def field_value(name: str, value: str) -> str | None:
 def proposed_text(kind: str, base: IndicatorText | None, content: dict | None) -> IndicatorText | None:
     """The indicator's text once the change is made (None for a retirement).
 
-    add: `content` holds the whole text; amend: `content` holds the fields that differ from `base`.
+    add: `content` holds the whole text; amend: `content` holds the fields that differ from `base`;
+    confirm: the text stays `base`.
     """
     if kind == "retire":
         return None
+    if kind == "confirm":
+        return base
     content = content or {}
     if kind == "add":
         return IndicatorText(

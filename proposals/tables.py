@@ -93,6 +93,8 @@ class DecisionRule(Table, tablename="decision_rule"):
     voting_days = Integer(default=7)
     quorum = Varchar(length=20, default="1/2")
     retire_threshold = Varchar(length=20, default="2/3")
+    last_call_days = Integer(default=0)
+    review_months = Integer(default=24)
 
 
 class WorkingGroup(Table, tablename="working_group"):

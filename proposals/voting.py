@@ -19,6 +19,7 @@ from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.rules import Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
 from proposals.services import (
+    PUBLISHED_AS,
     STATUS_NAMES,
     clean_text,
     moment,
@@ -349,7 +350,7 @@ async def _publish(row: dict) -> ReleaseSummary:
     publication refuses it (StaleChange) if the indicator was revised since the proposal's base."""
     kind = row["kind"]
     change = Change(
-        ChangeKind(kind),
+        ChangeKind(PUBLISHED_AS[kind]),
         row["indicator_code"],  # None for an addition: the publication gives the new indicator its code
         await _proposed(row),
         theme=row["theme_code"] if kind == "add" else None,

@@ -29,6 +29,7 @@ from proposals.routes.delphi_pages import DELPHI_PAGES
 from proposals.routes.delphi_panel import PANELS as DELPHI_PANELS
 from proposals.routes.pages import PROPOSAL_PAGES
 from proposals.routes.participation import PARTICIPATION_API, PARTICIPATION_PAGES
+from proposals.routes.reviews import REVIEW_API, REVIEW_PAGES
 from server import use_piccolo_conf
 from server.decisions import DecisionLoop
 from server.settings import Settings
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *PROPOSAL_PAGES,
                     *DELPHI_PAGES,
                     *PARTICIPATION_PAGES,
+                    *REVIEW_PAGES,
                     *NETWORK_PAGES,
                     *PROGRAMME_PAGES,
                     healthz,
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *PROPOSAL_API,
                     *DELPHI_API,
                     *PARTICIPATION_API,
+                    *REVIEW_API,
                     *NETWORK_API,
                     *PROGRAMME_API,
                 ],

@@ -52,7 +52,7 @@ def _content(body: ContentBody | None) -> dict[str, str] | None:
 
 
 class ProposalBody(Strict):
-    kind: Literal["add", "amend", "retire"]
+    kind: Literal["add", "amend", "retire", "confirm"]
     base_version: str
     title: str
     rationale: str
@@ -89,6 +89,8 @@ class RuleBody(Strict, omit_defaults=True):
     voting_days: int | None = None
     quorum: str | None = None
     retire_threshold: str | None = None
+    last_call_days: int | None = None
+    review_months: int | None = None
 
 
 def rule_json(rule: Rule) -> dict[str, Any]:
@@ -97,6 +99,8 @@ def rule_json(rule: Rule) -> dict[str, Any]:
         "voting_days": rule.voting_days,
         "quorum": str(rule.quorum),
         "retire_threshold": str(rule.retire_threshold),
+        "last_call_days": rule.last_call_days,
+        "review_months": rule.review_months,
     }
 
 

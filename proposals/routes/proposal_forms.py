@@ -56,7 +56,7 @@ def content_values(text: IndicatorText | None) -> dict[str, str]:
 def content_of(values: dict[str, str], kind: str) -> dict | None:
     """The content fields of a submitted form, as the use cases take them (all six: an amendment
     keeps those that differ from its base)."""
-    if kind == "retire":
+    if kind in ("retire", "confirm"):
         return None
     return {name: values.get(f"content_{name}", "") for name in CONTENT_FIELDS}
 
@@ -120,7 +120,7 @@ async def _form_page(
         chosen_theme = next((t for t in themes if t["code"] == values["theme"]), None)
         if chosen_theme is None:
             choice_error = ("theme", "unknown_theme")
-    elif kind in ("amend", "retire") and values.get("indicator"):
+    elif kind in ("amend", "retire", "confirm") and values.get("indicator"):
         chosen_indicator = indicators.get(values["indicator"])
         if chosen_indicator is None:
             choice_error = ("indicator", "unknown_indicator")

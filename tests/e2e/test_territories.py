@@ -128,7 +128,7 @@ async def test_territories_are_heard_and_adapt_the_framework(journey, site):
     await trip.goto(member, f"/adaptations/{adaptation}/proposals/new", "adaptation-choice")
     await expect(member.locator("h1")).to_contain_text("Mentorat en Corse")
     await member.get_by_label("Déclarer un indicateur non applicable ici").check()
-    await member.get_by_label("Indicateur à modifier ou à retirer").select_option("REC-2")
+    await member.get_by_label("Indicateur à modifier, retirer ou confirmer").select_option("REC-2")
     await member.get_by_role("button", name="Continuer").click()
     await member.get_by_label("Titre de votre proposition").fill("REC-2 ne s'applique pas en Corse")
     await member.get_by_label("Pourquoi ce changement ? (justification)").fill(REASON)

@@ -198,6 +198,8 @@ async def test_stewards_set_the_decision_rule(api: Api, people: dict):
         "voting_days": 7,
         "quorum": "1/2",
         "retire_threshold": "2/3",
+        "last_call_days": 0,
+        "review_months": 24,
     }
     changed = await api.call(
         "PUT",

@@ -51,6 +51,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/frameworks/{slug:str}/indicators/{code:str}/revisions"): ANYONE,
     ("GET", "/schema/openapi.json"): ANYONE,
     ("GET", "/schema/release.json"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/reviews"): ANYONE,
+    ("GET", "/api/v1/frameworks/{slug:str}/reviews"): ANYONE,
     # local adaptations, for everyone to read
     ("GET", "/adaptations/{adaptation_id:int}"): ANYONE,
     ("GET", "/frameworks/{slug:str}/adaptations"): ANYONE,
