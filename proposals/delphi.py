@@ -182,9 +182,9 @@ async def _check_items(group_id: int, themes: tuple[str, ...], ids: list[int]) -
                 number=str(proposal_id),
                 theme=row["theme"],
             )
-        if row["status"] != "discussion":
+        if row["status"] not in ("discussion", "last_call"):
             raise Conflict(
-                "Proposal %(number)s is %(status)s: only proposals in discussion are rated.",
+                "Proposal %(number)s is %(status)s: only proposals in discussion or in last call are rated.",
                 number=str(proposal_id),
                 status=STATUS_NAMES[row["status"]],
             )

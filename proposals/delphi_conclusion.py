@@ -140,7 +140,7 @@ async def _publishable(rows: list[dict]) -> tuple[list[int], list[int]]:
     publishable, outrun, seen = [], [], set()
     for row in rows:
         key = (row["framework"], row["indicator_code"])
-        if row["status"] != "discussion" or (
+        if row["status"] not in ("discussion", "last_call") or (
             row["kind"] != "add" and (current.get(key) != row["base_revision"] or key in seen)
         ):
             outrun.append(row["id"])

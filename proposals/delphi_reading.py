@@ -293,7 +293,7 @@ async def proposals_to_rate(group_id: int) -> list[dict]:
             Proposal.indicator_code.as_alias("indicator"),
         )
         .where(
-            (Proposal.status == "discussion")
+            Proposal.status.is_in(["discussion", "last_call"])
             & Proposal.adaptation.is_null()
             & Proposal.theme.is_in([t["theme"] for t in themes] or [0])
         )

@@ -78,6 +78,7 @@ class ProposalView(ProposalSummary):
     rationale_html: str
     content: dict | None
     vote_opened_at: datetime | None
+    last_call_ends_at: datetime | None
     tally: dict | None
     base_text: IndicatorText | None
     proposed: IndicatorText | None
@@ -124,6 +125,7 @@ _VIEW_COLUMNS = (
     P.rationale_html,
     P.content,
     P.vote_opened_at,
+    P.last_call_ends_at,
     P.tally,
 )
 
@@ -184,6 +186,7 @@ async def get_proposal(proposal_id: int) -> ProposalView:
         rationale_html=row["rationale_html"],
         content=row["content"],
         vote_opened_at=row["vote_opened_at"],
+        last_call_ends_at=row["last_call_ends_at"],
         tally=row["tally"] if row["status"] in ("accepted", "rejected") else None,
         base_text=base_text,
         proposed=proposed,

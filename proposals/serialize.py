@@ -9,6 +9,7 @@ from indicators import urls
 from indicators.serialize import adaptation_path, timestamp
 from indicators.worddiff import as_text
 from proposals.discussion import CommentView
+from proposals.last_call import ConcernView
 from proposals.reading import AdaptationRef, AuthorRef, Page, ProposalSummary, ProposalView
 from proposals.voting import Decision, VoteStatus
 from proposals.working_groups import WorkingGroupInfo
@@ -97,7 +98,24 @@ def vote_json(status: VoteStatus) -> dict[str, Any]:
     }
 
 
-def proposal_json(view: ProposalView, base: str, vote: VoteStatus | None = None) -> dict[str, Any]:
+def concern_json(concern: ConcernView) -> dict[str, Any]:
+    return {
+        "id": concern.id,
+        "proposal": concern.proposal_id,
+        "author": concern.author,
+        "body": concern.body,
+        "body_html": concern.body_html,
+        "created_at": _moment(concern.created_at),
+        "answer": concern.answer,
+        "answer_html": concern.answer_html,
+        "answered_by": concern.answered_by,
+        "answered_at": _moment(concern.answered_at),
+    }
+
+
+def proposal_json(
+    view: ProposalView, base: str, vote: VoteStatus | None = None, concerns: list[ConcernView] | None = None
+) -> dict[str, Any]:
     return {
         "id": view.id,
         "framework": view.framework,
@@ -116,6 +134,8 @@ def proposal_json(view: ProposalView, base: str, vote: VoteStatus | None = None)
         "revision": view.revision,
         "created_at": _moment(view.created_at),
         "updated_at": _moment(view.updated_at),
+        "last_call_ends_at": _moment(view.last_call_ends_at),
+        "concerns": [concern_json(concern) for concern in concerns or ()],
         "vote_opened_at": _moment(view.vote_opened_at),
         "closes_at": _moment(view.closes_at),
         "decided_at": _moment(view.decided_at),

@@ -21,16 +21,17 @@ from web.markdown import refuse_costly_markdown
 from web.messages import Term
 from web.text import describe, has_visible_character, refused_character
 
-STATUSES = ("discussion", "voting", "accepted", "rejected", "withdrawn")
+STATUSES = ("discussion", "last_call", "voting", "accepted", "rejected", "withdrawn")
 # The statuses as messages say them ("Proposal 3 is being voted on: ...").
 STATUS_NAMES = {
     "discussion": Term("in discussion"),
+    "last_call": Term("in last call"),
     "voting": Term("being voted on"),
     "accepted": Term("accepted"),
     "rejected": Term("rejected"),
     "withdrawn": Term("withdrawn"),
 }
-OPEN_STATUSES = ("discussion", "voting")
+OPEN_STATUSES = ("discussion", "last_call", "voting")
 KINDS = ("add", "amend", "retire", "confirm")
 # What each kind of proposal does to the framework when published (publication.ChangeKind): a
 # confirmation republishes the indicator's text unchanged, as a new revision dated by the review.

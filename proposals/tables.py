@@ -135,6 +135,8 @@ class Proposal(Table, tablename="proposal"):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     vote_opened_at = Timestamptz(null=True, default=None)
+    # While in last call (before the vote): when it ends (proposals/last_call.py).
+    last_call_ends_at = Timestamptz(null=True, default=None)
     # A proposal to a territory's adaptation (decided by its network) rather than to the framework.
     adaptation = _optional(Adaptation)
     closes_at = Timestamptz(null=True, default=None)
@@ -164,6 +166,22 @@ class Comment(Table, tablename="comment"):
     hidden_at = Timestamptz(null=True, default=None)
     hidden_by = _optional(Account)
     hidden_reason = Text(null=True, default=None)
+
+
+class Concern(Table, tablename="concern"):
+    """A blocking concern raised during a proposal's last call, and its written answer: the vote
+    opens only when every concern of the proposal has one."""
+
+    id = Serial(primary_key=True)
+    proposal = _required(Proposal, index=True)
+    author = _required(Account)
+    body = Text()
+    body_html = Text()
+    created_at = Timestamptz()
+    answer = Text(null=True, default=None)
+    answer_html = Text(null=True, default=None)
+    answered_by = _optional(Account)
+    answered_at = Timestamptz(null=True, default=None)
 
 
 class Ballot(Table, tablename="ballot"):

@@ -17,7 +17,7 @@ from proposals.audit import record
 from proposals.delphi import refuse_if_rated
 from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
-from proposals.rules import Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
+from proposals.rules import Rule, Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
 from proposals.services import (
     PUBLISHED_AS,
     STATUS_NAMES,
@@ -28,7 +28,7 @@ from proposals.services import (
     proposed_text,
     signed_in,
 )
-from proposals.tables import Ballot, Proposal
+from proposals.tables import Ballot, Concern, Proposal
 from proposals.topics import PROPOSALS, proposal_topic
 from proposals.working_groups import WorkingGroupInfo, get_working_group, group_for_theme, group_voters
 from web.changes import announce
@@ -85,58 +85,103 @@ async def responsible_group(row: dict) -> tuple[int, tuple[int, ...]] | None:
     return await group_for_theme(row["theme"])
 
 
+async def check_may_start(actor: Actor, row: dict, rule: Rule, now: datetime, what: str) -> None:
+    """A steward at any time, or the author after the minimum discussion time, may end the discussion
+    of a proposal (its row, locked) by opening the vote or the last call (`what`)."""
+    steward = actor.role.at_least(Role.steward)
+    if not steward and row["author"] != actor.id:
+        if what == "last_call":
+            raise Forbidden(
+                "Only a steward, or the proposal's author after the discussion time, may open the last call."
+            )
+        raise Forbidden(
+            "Only a steward, or the proposal's author after the discussion time, may open the vote."
+        )
+    await refuse_if_rated(row["id"])
+    if row["status"] != "discussion":
+        values = {"number": str(row["id"]), "status": STATUS_NAMES[row["status"]]}
+        if what == "last_call":
+            raise Conflict(
+                "Proposal %(number)s is %(status)s: a last call opens only on a proposal in discussion.",
+                **values,
+            )
+        raise Conflict(
+            "Proposal %(number)s is %(status)s: a vote opens only on a proposal in discussion.", **values
+        )
+    earliest = row["created_at"] + timedelta(days=rule.min_discussion_days)
+    if not steward and now < earliest:
+        raise Conflict(
+            "The minimum discussion time is not over: you may open the vote from %(date)s UTC, "
+            "or ask a steward.",
+            date=f"{earliest.astimezone(UTC):%Y-%m-%d %H:%M}",
+        )
+
+
+async def voters_required(row: dict) -> tuple[int, tuple[int, ...]]:
+    """The group that decides the proposal and its voters; Conflict when it has none."""
+    group = await responsible_group(row)
+    if group is None or not group[1]:
+        if row["adaptation"] is not None:
+            raise Conflict(
+                "The territorial network of this local adaptation has no members who may vote: "
+                "a steward must add some before the vote."
+            )
+        raise Conflict(
+            "No working group with members answers for the theme %(theme)s: "
+            "a steward must set one up before the vote.",
+            theme=row["theme_code"],
+        )
+    return group
+
+
+async def unanswered_concerns(proposal_id: int) -> int:
+    return await Concern.count().where((Concern.proposal == proposal_id) & Concern.answer.is_null())
+
+
+async def start_vote(row: dict, rule: Rule, actor_id: int | None, now: datetime) -> None:
+    """Open the vote on a proposal (its row, locked), in the caller's transaction."""
+    group = await voters_required(row)
+    closes_at = now + timedelta(days=rule.voting_days)
+    await Proposal.update(
+        {
+            Proposal.status: "voting",
+            Proposal.vote_opened_at: now,
+            Proposal.closes_at: closes_at,
+            Proposal.updated_at: now,
+        }
+    ).where(Proposal.id == row["id"])
+    detail = {"closes_at": closes_at.isoformat(), "working_group": group[0], "group_size": len(group[1])}
+    await record(actor_id, "vote.opened", "proposal", row["id"], detail)
+    await announce(PROPOSALS, proposal_topic(row["id"]))
+
+
 async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None = None) -> ProposalView:
-    """A steward at any time, or the author after the minimum discussion time, opens the vote."""
+    """From discussion, when the framework has no last call: a steward at any time, or the author
+    after the minimum discussion time. During a last call: a steward, once every concern raised has
+    its answer (at the end of the last call it opens by itself on the same condition)."""
     actor = signed_in(actor, Term("open a vote"))
     positive_id(proposal_id, Term("proposal number"))
     now = moment(now)
     async with Proposal._meta.db.transaction():
         await lock_row(Proposal, proposal_id)
         row = await proposal_row(proposal_id)
-        steward = actor.role.at_least(Role.steward)
-        if not steward and row["author"] != actor.id:
-            raise Forbidden(
-                "Only a steward, or the proposal's author after the discussion time, may open the vote."
-            )
-        await refuse_if_rated(proposal_id)
-        if row["status"] != "discussion":
-            raise Conflict(
-                "Proposal %(number)s is %(status)s: a vote opens only on a proposal in discussion.",
-                number=str(proposal_id),
-                status=STATUS_NAMES[row["status"]],
-            )
         rule = await get_rule(row["framework"])
-        earliest = row["created_at"] + timedelta(days=rule.min_discussion_days)
-        if not steward and now < earliest:
-            raise Conflict(
-                "The minimum discussion time is not over: you may open the vote from %(date)s UTC, "
-                "or ask a steward.",
-                date=f"{earliest.astimezone(UTC):%Y-%m-%d %H:%M}",
-            )
-        group = await responsible_group(row)
-        if group is None or not group[1]:
-            if row["adaptation"] is not None:
+        if row["status"] == "last_call":
+            actor.require(Role.steward, Term("open the vote before the end of the last call"))
+            if await unanswered_concerns(proposal_id):
                 raise Conflict(
-                    "The territorial network of this local adaptation has no members who may vote: "
-                    "a steward must add some before the vote."
+                    "A blocking concern raised during the last call has no answer yet: the vote opens "
+                    "once the author or a steward has answered every concern."
                 )
-            raise Conflict(
-                "No working group with members answers for the theme %(theme)s: "
-                "a steward must set one up before the vote.",
-                theme=row["theme_code"],
-            )
-        closes_at = now + timedelta(days=rule.voting_days)
-        await Proposal.update(
-            {
-                Proposal.status: "voting",
-                Proposal.vote_opened_at: now,
-                Proposal.closes_at: closes_at,
-                Proposal.updated_at: now,
-            }
-        ).where(Proposal.id == proposal_id)
-        detail = {"closes_at": closes_at.isoformat(), "working_group": group[0], "group_size": len(group[1])}
-        await record(actor.id, "vote.opened", "proposal", proposal_id, detail)
-        await announce(PROPOSALS, proposal_topic(proposal_id))
+        else:
+            await check_may_start(actor, row, rule, now, "vote")
+            if rule.last_call_days:
+                raise Conflict(
+                    "This framework holds a last call of %(days)s days before each vote: open the last "
+                    "call first.",
+                    days=rule.last_call_days,
+                )
+        await start_vote(row, rule, actor.id, now)
     return await get_proposal(proposal_id)
 
 
@@ -284,6 +329,11 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
             "release": version,
             "automatic": actor is None,
         }
+        concerns = await Concern.select(Concern.id, Concern.body, Concern.answer).where(
+            Concern.proposal == proposal_id
+        )
+        if concerns:  # the last call's concerns and their answers, in the decision's record
+            detail["concerns"] = concerns
         if row["adaptation"] is not None:
             detail["adaptation"] = {"id": row["adaptation"], "version": adapted.version if adapted else None}
         await record(actor.id if actor else None, "proposal.decided", "proposal", proposal_id, detail)

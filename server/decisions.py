@@ -1,4 +1,5 @@
-"""Votes and Delphi rounds close by themselves: each worker looks for those past their closing time."""
+"""Votes close, last calls give way to votes and Delphi rounds close by themselves: each worker looks
+for those past their time."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import logging
 
 from proposals.delphi import close_due_rounds
+from proposals.last_call import open_votes_after_last_call
 from proposals.voting import decide_due_proposals
 
 logger = logging.getLogger("referentiel.decisions")
@@ -19,6 +21,7 @@ async def decide_when_due(interval: float) -> None:
         await asyncio.sleep(interval)
         try:
             await decide_due_proposals()
+            await open_votes_after_last_call()
             await close_due_rounds()
         except Exception:  # keep deciding later: one failure must not stop the loop
             logger.exception("automatic decisions failed")

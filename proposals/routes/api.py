@@ -12,12 +12,20 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from indicators.adaptations import get_adaptation
 from indicators.queries import all_theme_codes, list_themes
 from proposals.discussion import COMMENTS_PER_PAGE, CommentPage, add_comment, hide_comment, list_comments
+from proposals.last_call import answer_concern, concerns_of, open_last_call, raise_concern
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
 from proposals.reading import get_proposal, list_proposals
 from proposals.routes.authentication import require_actor, signed_in
 from proposals.routes.limits import limit
 from proposals.rules import Rule, get_rule, set_rule
-from proposals.serialize import comment_json, decision_json, page_json, proposal_json, working_group_json
+from proposals.serialize import (
+    comment_json,
+    concern_json,
+    decision_json,
+    page_json,
+    proposal_json,
+    working_group_json,
+)
 from proposals.services import refuse_unknown_theme
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
@@ -82,6 +90,10 @@ class BallotBody(Strict):
 
 class HidingBody(Strict):
     reason: str
+
+
+class ConcernBody(Strict):
+    body: str
 
 
 class RuleBody(Strict, omit_defaults=True):
@@ -208,7 +220,7 @@ async def api_list_proposals(
 async def _proposal(request: Request, proposal_id: int) -> dict[str, Any]:
     view = await get_proposal(proposal_id)
     vote = await vote_status(proposal_id) if view.status == "voting" else None
-    return proposal_json(view, site_base(request), vote)
+    return proposal_json(view, site_base(request), vote, await concerns_of(proposal_id))
 
 
 @get("/proposals/{proposal_id:int}", summary="A proposal, its diff, and once decided its tally and release")
@@ -302,6 +314,39 @@ async def api_decide(request: Request, proposal_id: RowId) -> dict[str, Any]:
     return decision_json(decision, site_base(request))
 
 
+@post(
+    "/proposals/{proposal_id:int}/last-call",
+    guards=[signed_in],
+    status_code=200,
+    summary="Open the last call (or the vote, when the framework has none)",
+)
+async def api_open_last_call(request: Request, proposal_id: RowId) -> dict[str, Any]:
+    view = await open_last_call(require_actor(request), proposal_id)
+    moments = {"ends_at": view.last_call_ends_at, "closes_at": view.closes_at}
+    return {
+        "status": view.status,
+        **{k: v.isoformat().replace("+00:00", "Z") for k, v in moments.items() if v},
+    }
+
+
+@post(
+    "/proposals/{proposal_id:int}/concerns",
+    guards=[signed_in],
+    summary="Raise a blocking concern (last call)",
+)
+async def api_raise_concern(request: Request, proposal_id: RowId, data: JSONBody[ConcernBody]) -> Response:
+    await limit(request, "comment", require_actor(request).id)
+    concern = await raise_concern(require_actor(request), proposal_id, data.body)
+    return Response(concern_json(concern), status_code=201)
+
+
+@post("/concerns/{concern_id:int}/answer", guards=[signed_in], status_code=200, summary="Answer a concern")
+async def api_answer_concern(
+    request: Request, concern_id: RowId, data: JSONBody[ConcernBody]
+) -> dict[str, Any]:
+    return concern_json(await answer_concern(require_actor(request), concern_id, data.body))
+
+
 @post("/proposals/{proposal_id:int}/withdrawal", guards=[signed_in], status_code=200, summary="Withdraw")
 async def api_withdraw(request: Request, proposal_id: RowId) -> dict[str, Any]:
     view = await withdraw_proposal(require_actor(request), proposal_id)
@@ -321,6 +366,9 @@ PROPOSAL_API = [
     api_list_comments,
     api_hide_comment,
     api_open_vote,
+    api_open_last_call,
+    api_raise_concern,
+    api_answer_concern,
     api_vote,
     api_decide,
     api_withdraw,

@@ -27,6 +27,14 @@ from proposals.discussion import (
     proposal_revisions,
     proposal_timeline,
 )
+from proposals.last_call import (
+    ConcernView,
+    answer_concern,
+    concerns_of,
+    get_concern,
+    open_last_call,
+    raise_concern,
+)
 from proposals.proposing import revise_proposal, withdraw_proposal
 from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Role
@@ -73,6 +81,7 @@ DECIDED = ("accepted", "rejected")
 TIMELINE_ACTIONS = (
     "proposal.created",
     "proposal.revised",
+    "last_call.opened",
     "vote.opened",
     "proposal.withdrawn",
     "proposal.decided",
@@ -92,9 +101,11 @@ class Debate:
     timeline: list[TimelineEvent]
     group: WorkingGroupInfo | None
     voting: VoteStatus | None
-    voters: tuple[int, ...]  # who may vote, while the vote is open
+    voters: tuple[int, ...]  # who may vote, during the last call and while the vote is open
     reasons: list[tuple[str, str]]
     vote_from: datetime | None
+    last_call_days: int  # of the framework's rule: 0, no last call before the vote
+    concerns: list[ConcernView]
     delphi: int | None  # the Delphi process rating it now, which decides it instead of a vote
 
 
@@ -108,9 +119,9 @@ async def _debate(request: Request, proposal_id: int, comments_page: int) -> Deb
     """Read once for many requests, until one of its topics changes (one page of its comments)."""
     proposal = await get_proposal(proposal_id)
     framework, current = await request.app.state.releases.framework(proposal.framework)
+    rule = await get_rule(framework.id)
     vote_from = None
     if proposal.status == "discussion":
-        rule = await get_rule(framework.id)
         vote_from = moment(proposal.created_at) + timedelta(days=rule.min_discussion_days)
     return Debate(
         proposal=proposal,
@@ -121,10 +132,12 @@ async def _debate(request: Request, proposal_id: int, comments_page: int) -> Deb
         timeline=[e for e in await proposal_timeline(proposal_id) if e.action in TIMELINE_ACTIONS],
         group=await responsible_working_group(proposal_id),
         voting=await vote_status(proposal_id) if proposal.status == "voting" else None,
-        voters=await voters_of(proposal_id) if proposal.status == "voting" else (),
+        voters=await voters_of(proposal_id) if proposal.status in ("last_call", "voting") else (),
         reasons=await against_reasons(proposal_id) if proposal.status in DECIDED else [],
         vote_from=vote_from,
-        delphi=await holding_process(proposal_id) if proposal.status == "discussion" else None,
+        last_call_days=rule.last_call_days,
+        concerns=await concerns_of(proposal_id),
+        delphi=await holding_process(proposal_id) if proposal.status in ("discussion", "last_call") else None,
     )
 
 
@@ -147,9 +160,16 @@ async def _proposal_page(
     is_steward = actor is not None and actor.role.at_least(Role.steward)
     # May vote: an active member of the group with the member role or above.
     is_member = actor is not None and debate.voting is not None and actor.id in debate.voters
+    # May raise a blocking concern: the same, during the last call.
+    may_object = actor is not None and proposal.status == "last_call" and actor.id in debate.voters
     ballot = await my_ballot(proposal_id, actor.id) if is_member else None
-    can_open = proposal.status == "discussion" and debate.delphi is None and (
-        is_steward or (is_author and debate.vote_from is not None and datetime.now(UTC) >= debate.vote_from)
+    can_open = (
+        proposal.status == "discussion"
+        and debate.delphi is None
+        and (
+            is_steward
+            or (is_author and debate.vote_from is not None and datetime.now(UTC) >= debate.vote_from)
+        )
     )
     context = {
         **{name: getattr(debate, name) for name in Debate.__dataclass_fields__},
@@ -157,8 +177,9 @@ async def _proposal_page(
         "is_author": is_author,
         "is_steward": is_steward,
         "is_member": is_member,
+        "may_object": may_object,
         "can_open": can_open,
-        "can_comment": actor is not None and proposal.status in ("discussion", "voting"),
+        "can_comment": actor is not None and proposal.status in ("discussion", "last_call", "voting"),
         "choices": CHOICES,
         "limits": LIMITS,
     }
@@ -196,7 +217,17 @@ async def _proposal_page(
     if actor is None:  # signed-out visitors all see the same page: it is shared like a published one
         return await shared_page(request, template, topics, load, problem=None, values={}, **context)
     # Viewers with the same rights (and ballot) see the same page: rendered once for them all.
-    rights = (proposal_id, comments_page, is_author, is_steward, is_member, can_open, ballot, reviewer)
+    rights = (
+        proposal_id,
+        comments_page,
+        is_author,
+        is_steward,
+        is_member,
+        may_object,
+        can_open,
+        ballot,
+        reviewer,
+    )
     return await page_for_many(request, rights, template, topics, load, problem=None, values={}, **context)
 
 
@@ -338,6 +369,36 @@ async def proposal_voting(request: Request, proposal_id: FromPath[int]) -> Respo
     return await _action(request, proposal_id, "open-vote", "vote", open_vote)
 
 
+@post("/proposals/{proposal_id:int}/last-call", name="proposal_last_call", guards=[signed_in])
+async def proposal_last_call(request: Request, proposal_id: FromPath[int]) -> Response:
+    return await _action(request, proposal_id, "open-vote", "vote", open_last_call)
+
+
+@post("/proposals/{proposal_id:int}/concerns", name="proposal_concern", guards=[signed_in])
+async def proposal_concern(request: Request, proposal_id: FromPath[int]) -> Response:
+    await limit(request, "comment", require_actor(request).id)
+    values = await submitted(request)
+    try:
+        concern = await raise_concern(require_actor(request), proposal_id, values.get("body", ""))
+    except DomainError as error:
+        trouble = problem(request, "concern", error, "body")
+        return await _proposal_page(request, proposal_id, error.status_code, trouble, {"concern": values})
+    return _back(proposal_id, f"concern-{concern.id}")
+
+
+@post("/concerns/{concern_id:int}/answer", name="concern_answer", guards=[signed_in])
+async def concern_answer(request: Request, concern_id: FromPath[int]) -> Response:
+    values = await submitted(request)
+    form = f"answer-{concern_id}"
+    try:
+        concern = await answer_concern(require_actor(request), concern_id, values.get("body", ""))
+    except DomainError as error:
+        proposal_id = (await get_concern(concern_id)).proposal_id  # NotFound for a concern that is not
+        trouble = problem(request, form, error, "body")
+        return await _proposal_page(request, proposal_id, error.status_code, trouble, {form: values})
+    return _back(concern.proposal_id, f"concern-{concern_id}")
+
+
 @post("/proposals/{proposal_id:int}/vote", name="proposal_vote", guards=[signed_in])
 async def proposal_vote(request: Request, proposal_id: FromPath[int]) -> Response:
     await limit(request, "vote", require_actor(request).id)
@@ -373,6 +434,9 @@ PROPOSAL_PAGES = [
     proposal_edit,
     proposal_withdrawal,
     proposal_voting,
+    proposal_last_call,
+    proposal_concern,
+    concern_answer,
     proposal_vote,
     proposal_decision,
     *STEWARD_PAGES,

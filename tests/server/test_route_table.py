@@ -52,6 +52,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/schema/openapi.json"): ANYONE,
     ("GET", "/schema/release.json"): ANYONE,
     ("GET", "/frameworks/{slug:str}/reviews"): ANYONE,
+    # Last call: the author or a steward opens it and answers concerns; members raise them.
+    ("POST", "/proposals/{proposal_id:int}/last-call"): ACCOUNT,
+    ("POST", "/proposals/{proposal_id:int}/concerns"): ACCOUNT,
+    ("POST", "/concerns/{concern_id:int}/answer"): ACCOUNT,
+    ("POST", "/api/v1/proposals/{proposal_id:int}/last-call"): ACCOUNT,
+    ("POST", "/api/v1/proposals/{proposal_id:int}/concerns"): ACCOUNT,
+    ("POST", "/api/v1/concerns/{concern_id:int}/answer"): ACCOUNT,
     ("GET", "/api/v1/frameworks/{slug:str}/reviews"): ANYONE,
     # local adaptations, for everyone to read
     ("GET", "/adaptations/{adaptation_id:int}"): ANYONE,
@@ -208,6 +215,8 @@ BODIES = {
         "closes_at": "2099-01-01T00:00:00Z",
     },
     "/api/v1/delphi/{process_id:int}/ratings/{proposal_id:int}": {"ratings": {"relevance": 5}},
+    "/api/v1/proposals/{proposal_id:int}/concerns": {"body": "Une objection."},
+    "/api/v1/concerns/{concern_id:int}/answer": {"body": "Une réponse."},
     # Pages: the form's fields.
     "/programmes": {"name": "Parrainage Creuse", "department": "23"},
     "/programmes/{programme_id:int}/members": {"email": "author@example.org", "role": "viewer"},
@@ -260,6 +269,7 @@ async def ids(db) -> dict[str, str]:
     process = await open_process(steward, group.id, "Lot", [rated.id], datetime.now(UTC) + timedelta(days=7))
     return {
         "process_id": str(process),
+        "concern_id": "1",
         "adaptation_id": str(adaptation.id),
         "programme_id": str(programme.id),
         "assessment_id": str(assessment_id),
