@@ -27,6 +27,7 @@ from proposals.routes.authentication import authentication_middleware
 from proposals.routes.delphi_api import DELPHI_API
 from proposals.routes.delphi_pages import DELPHI_PAGES
 from proposals.routes.delphi_panel import PANELS as DELPHI_PANELS
+from proposals.routes.feeds import FEED_PAGES
 from proposals.routes.pages import PROPOSAL_PAGES
 from proposals.routes.participation import PARTICIPATION_API, PARTICIPATION_PAGES
 from proposals.routes.reviews import REVIEW_API, REVIEW_PAGES
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *ACCOUNT_PAGES,
                     *PROPOSAL_PAGES,
                     *DELPHI_PAGES,
+                    *FEED_PAGES,
                     *PARTICIPATION_PAGES,
                     *REVIEW_PAGES,
                     *NETWORK_PAGES,

@@ -159,6 +159,8 @@ async def _indicator_page(request: Request, state: State, slug: str, version: st
 async def current_indicator_page(
     request: Request, state: State, slug: FromPath[str], code: FromPath[str]
 ) -> Response:
+    if code.endswith(".atom"):
+        return await _indicator_feed(request, state, slug, code.removesuffix(".atom"))
     framework, release, current = await state.releases.release(slug, "latest")
     if code in release.indicators():
         return await _indicator_page(request, state, slug, current, code)
@@ -166,6 +168,26 @@ async def current_indicator_page(
     history = await indicator_history(framework, code)
     context = {"framework": framework, "current": current, "code": code, "history": history}
     return await _shared_page(request, slug, "indicators/retired.html", **context)
+
+
+async def _indicator_feed(request: Request, state: State, slug: str, code: str) -> Response:
+    """One indicator's revisions as an Atom feed (/frameworks/{slug}/indicators/{code}.atom)."""
+    framework, _current = await state.releases.framework(slug)
+    history = await indicator_history(framework, code)  # NotFound for an unknown code
+    base = site_base(request)
+
+    async def produce() -> Body:
+        xml = templates_of(request).render(
+            "indicators/indicator.atom",
+            framework.language,
+            framework=framework,
+            code=code,
+            history=history,
+            base=base,
+        )
+        return Body.of(xml, "application/atom+xml; charset=utf-8")
+
+    return await shared_response(request, produce, topics=(release_topic(slug),))
 
 
 @get("/frameworks/{slug:str}/compare", name="compare_form")

@@ -52,6 +52,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/schema/openapi.json"): ANYONE,
     ("GET", "/schema/release.json"): ANYONE,
     ("GET", "/frameworks/{slug:str}/reviews"): ANYONE,
+    ("GET", "/frameworks/{slug:str}/proposals.atom"): ANYONE,
     # Last call: the author or a steward opens it and answers concerns; members raise them.
     ("POST", "/proposals/{proposal_id:int}/last-call"): ACCOUNT,
     ("POST", "/proposals/{proposal_id:int}/concerns"): ACCOUNT,
