@@ -22,6 +22,7 @@ from indicators.queries import current_revisions, texts_in_release
 from indicators.versions import Bump
 from proposals.audit import record
 from proposals.delphi import last_round, process_row
+from proposals.notifications import about, emit, emit_release
 from proposals.roles import Actor, Role
 from proposals.services import PUBLISHED_AS, moment, proposed_text, signed_in
 from proposals.tables import DelphiProcess, DelphiRound, Proposal
@@ -114,6 +115,12 @@ async def conclude_process(actor: Actor | None, process_id: int, now: datetime |
         await record(
             actor.id, "delphi.concluded", "delphi_process", process_id, {**outcome, "release": version}
         )
+        for status, ids in (("accepted", publishable), ("rejected", rejected)):
+            for proposal_id in ids:
+                data = {**about(rows[proposal_id]), "status": status}
+                await emit("decision", actor=actor.id, proposal=proposal_id, data=data)
+        if release is not None:
+            await emit_release(group.framework, release.version, release.summary)
         await announce(PROPOSALS, delphi_topic(process_id), *(proposal_topic(p) for p in final))
     return Conclusion(
         process_id, version, tuple(publishable), tuple(rejected), tuple(returned), tuple(outrun)

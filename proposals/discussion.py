@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from proposals.audit import record
+from proposals.following import add_follow
+from proposals.notifications import about, emit
 from proposals.reading import AuthorRef
 from proposals.roles import Actor, Role
 from proposals.services import (
@@ -110,6 +112,8 @@ async def add_comment(
         await record(
             actor.id, "comment.added", "proposal", proposal_id, {"comment": comment.id, "reply_to": reply_to}
         )
+        await add_follow(actor.id, "proposal", str(proposal_id))  # commenters follow what they wrote on
+        await emit("comment", actor=actor.id, proposal=proposal_id, data=about(row))
         await announce(proposal_topic(proposal_id))
     return await _comment(proposal_id, comment.id)
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from proposals.audit import record
 from proposals.delphi import holding_process
+from proposals.notifications import about, emit
 from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.rules import get_rule
@@ -64,6 +65,12 @@ async def open_last_call(actor: Actor | None, proposal_id: int, now: datetime | 
             ).where(Proposal.id == proposal_id)
             detail = {"ends_at": ends_at.isoformat(), "working_group": group[0]}
             await record(actor.id, "last_call.opened", "proposal", proposal_id, detail)
+            await emit(
+                "last_call",
+                actor=actor.id,
+                proposal=proposal_id,
+                data={**about(row), "ends_at": f"{ends_at:%Y-%m-%d %H:%M}"},
+            )
             await announce(PROPOSALS, proposal_topic(proposal_id))
     return await get_proposal(proposal_id)
 

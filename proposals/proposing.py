@@ -8,6 +8,8 @@ from indicators.compare import FieldChange
 from indicators.versions import LATEST
 from proposals.audit import record
 from proposals.delphi import refuse_if_rated
+from proposals.following import add_follow
+from proposals.notifications import about, emit
 from proposals.reading import ProposalView, get_proposal
 from proposals.resolving import ResolvedChange, adaptation_base, resolve_change
 from proposals.roles import Actor
@@ -113,6 +115,7 @@ async def create_proposal(
         )
         await Proposal.insert(proposal)
         await _keep_revision(proposal.id, 1, title, rationale, change.content, now)
+        await add_follow(actor.id, "proposal", str(proposal.id))  # authors follow their proposals
         detail = {
             "kind": kind,
             "change_class": change.change_class,
@@ -205,6 +208,7 @@ async def revise_proposal(
         if "base_release" in changed:
             detail["base_version"] = change.base.version
         await record(actor.id, "proposal.revised", "proposal", proposal_id, detail)
+        await emit("revision", actor=actor.id, proposal=proposal_id, data=about({**current, **new}))
         await announce(PROPOSALS, proposal_topic(proposal_id))
     return await get_proposal(proposal_id)
 

@@ -52,6 +52,7 @@ class Account(Table, tablename="account"):
     department = Varchar(length=3, default="")  # INSEE code (places/france.yaml), or none
     territory_kinds = JSON(default="[]")  # places.territory_kinds, self-declared
     role = Varchar(length=20, default="practitioner")
+    language = Varchar(length=5, default="fr")  # of the e-mails it is sent (web/i18n.py)
     is_active = Boolean(default=True)
     created_at = Timestamptz()
 
@@ -271,6 +272,75 @@ class DelphiComment(Table, tablename="delphi_comment"):
     written_at = Timestamptz()
 
 
+class Follow(Table, tablename="follow"):
+    """An account follows a proposal, an indicator or a theme. `key`: the proposal's number, or
+    "<framework slug>/<code>" for an indicator or a theme."""
+
+    id = Serial(primary_key=True)
+    account = _required(Account)
+    target = Varchar(length=10)  # proposal | indicator | theme
+    key = Varchar(length=130)
+    created_at = Timestamptz()
+
+
+class NotificationEvent(Table, tablename="notification_event"):
+    """Something that happened, written in the same transaction as it (so none is lost), then turned
+    into notifications and e-mails off the request path (proposals/notifications.py). `dedupe`: a key
+    that makes a repeated event (a vote closing soon) a no-op."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=20)
+    actor = _optional(Account)
+    proposal = _optional(Proposal)
+    data = JSON(default="{}")
+    created_at = Timestamptz()
+    dedupe = Varchar(length=120, null=True, default=None, unique=True)
+    dispatched_at = Timestamptz(null=True, default=None)
+
+
+class Notification(Table, tablename="notification"):
+    """One event for one account. `mail`: how it is e-mailed (immediate, daily, weekly, never);
+    `mailed_at`: when it was put in an e-mail (for digests: the digest's)."""
+
+    id = Serial(primary_key=True)
+    account = _required(Account)
+    event = _required(NotificationEvent)
+    kind = Varchar(length=20)
+    created_at = Timestamptz()
+    read_at = Timestamptz(null=True, default=None)
+    mail = Varchar(length=10, default="never")
+    mailed_at = Timestamptz(null=True, default=None)
+
+
+class NotificationSetting(Table, tablename="notification_setting"):
+    """How an account wants one kind of event by e-mail (immediate when there is no row)."""
+
+    id = Serial(primary_key=True)
+    account = _required(Account)
+    kind = Varchar(length=20)
+    mode = Varchar(length=10)  # immediate | daily | weekly | never
+
+
+class MailOutbox(Table, tablename="mail_outbox"):
+    """An e-mail to send, written with what made it; sent by the mailer with retries. `token` makes
+    its Message-ID, the same at every attempt; `sent_at` is set once the SMTP server accepted it."""
+
+    id = Serial(primary_key=True)
+    account = _required(Account)
+    to_address = Varchar(length=254)
+    subject = Text()
+    text_body = Text()
+    html_body = Text()
+    unsubscribe_url = Text()
+    token = Varchar(length=40, unique=True)
+    created_at = Timestamptz()
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz()
+    claimed_until = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+
+
 # Indexes on several columns, by name. Piccolo's composite Unique emits ALTER TABLE ... ADD CONSTRAINT,
 # which SQLite refuses: raw SQL creates them with CREATE [UNIQUE] INDEX, and the parity test
 # (tests/test_schema.py) checks them.
@@ -283,10 +353,16 @@ UNIQUE_INDEXES: dict[str, tuple[Column, ...]] = {
     "delphi_item_once": (DelphiItem.round, DelphiItem.proposal),
     "delphi_rating_once": (DelphiRating.item, DelphiRating.rater, DelphiRating.criterion),
     "delphi_comment_once": (DelphiComment.item, DelphiComment.rater),
+    "follow_once": (Follow.account, Follow.target, Follow.key),
+    "notification_setting_once": (NotificationSetting.account, NotificationSetting.kind),
 }
 INDEXES: dict[str, tuple[Column, ...]] = {
     "proposal_listing": (Proposal.framework, Proposal.status, Proposal.id),
     "comment_proposal": (Comment.proposal, Comment.id),
     "audit_log_target": (AuditEntry.target_type, AuditEntry.target_id, AuditEntry.id),
     "delphi_item_proposal": (DelphiItem.proposal, DelphiItem.round),
+    "follow_target": (Follow.target, Follow.key),
+    "notification_inbox": (Notification.account, Notification.id),
+    "notification_event_pending": (NotificationEvent.dispatched_at, NotificationEvent.id),
+    "mail_outbox_due": (MailOutbox.sent_at, MailOutbox.next_attempt_at),
 }

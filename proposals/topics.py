@@ -29,3 +29,8 @@ def account_topic(account_id: int) -> str:
 def delphi_topic(process_id: int) -> str:
     """One Delphi process: its rounds, who rated, its figures and outcome."""
     return f"delphi:{process_id}"
+
+
+def notifications_topic(account_id: int) -> str:
+    """One account's notifications (its unread count in the header)."""
+    return f"notifications:{account_id}"

@@ -15,6 +15,7 @@ from indicators.queries import ReleaseSummary, texts_in_release
 from indicators.versions import Bump
 from proposals.audit import record
 from proposals.delphi import refuse_if_rated
+from proposals.notifications import about, emit, emit_release
 from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.rules import Rule, Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
@@ -152,6 +153,7 @@ async def start_vote(row: dict, rule: Rule, actor_id: int | None, now: datetime)
     ).where(Proposal.id == row["id"])
     detail = {"closes_at": closes_at.isoformat(), "working_group": group[0], "group_size": len(group[1])}
     await record(actor_id, "vote.opened", "proposal", row["id"], detail)
+    await emit("vote_opened", actor=actor_id, proposal=row["id"], data=about(row))
     await announce(PROPOSALS, proposal_topic(row["id"]))
 
 
@@ -337,6 +339,14 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
         if row["adaptation"] is not None:
             detail["adaptation"] = {"id": row["adaptation"], "version": adapted.version if adapted else None}
         await record(actor.id if actor else None, "proposal.decided", "proposal", proposal_id, detail)
+        await emit(
+            "decision",
+            actor=actor.id if actor else None,
+            proposal=proposal_id,
+            data={**about(row), "status": status},
+        )
+        if release is not None:
+            await emit_release(row["framework_slug"], release.version, release.summary)
         await announce(PROPOSALS, proposal_topic(proposal_id))
     return Decision(
         proposal_id,
@@ -466,6 +476,33 @@ async def decide_due_proposals(now: datetime | None = None) -> int:
             continue
         decided += 1
     return decided
+
+
+CLOSING_SOON = timedelta(hours=48)
+
+
+async def remind_closing_votes(now: datetime | None = None) -> int:
+    """An event for each vote closing within 48 hours, heard by the voters who have not voted (once
+    per vote: its dedupe key names the vote's opening). Returns how many votes were looked at."""
+    now = moment(now)
+    closing = await Proposal.select(Proposal.id).where(
+        (Proposal.status == "voting")
+        & (Proposal.closes_at > now)
+        & (Proposal.closes_at <= now + CLOSING_SOON)
+    )
+    for item in closing:  # few at a time: votes closing within two days
+        row = await proposal_row(item["id"])
+        voters = await voters_of(row["id"])
+        voted = await Ballot.select(Ballot.voter).where(Ballot.proposal == row["id"])
+        waiting = sorted(set(voters) - {b["voter"] for b in voted})
+        data = {
+            **about(row),
+            "closes_at": f"{row['closes_at'].astimezone(UTC):%Y-%m-%d %H:%M}",
+            "recipients": waiting,
+        }
+        dedupe = f"vote_closing:{row['id']}:{row['vote_opened_at'].isoformat()}"
+        await emit("vote_closing", proposal=row["id"], data=data, dedupe=dedupe)
+    return len(closing)
 
 
 async def against_reasons(proposal_id: int) -> list[tuple[str, str]]:

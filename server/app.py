@@ -19,6 +19,7 @@ from places.routes import TERRITORY_API
 from programmes.routes.api import PROGRAMME_API
 from programmes.routes.field import PANELS as PROGRAMME_PANELS
 from programmes.routes.pages import PROGRAMME_PAGES
+from proposals.mail import MailContext
 from proposals.routes.accounts import ACCOUNT_PAGES
 from proposals.routes.accounts_api import ACCOUNT_API
 from proposals.routes.adaptations import NETWORK_API, NETWORK_PAGES
@@ -28,11 +29,13 @@ from proposals.routes.delphi_api import DELPHI_API
 from proposals.routes.delphi_pages import DELPHI_PAGES
 from proposals.routes.delphi_panel import PANELS as DELPHI_PANELS
 from proposals.routes.feeds import FEED_PAGES
+from proposals.routes.notifications import NOTIFICATION_API, NOTIFICATION_PAGES
 from proposals.routes.pages import PROPOSAL_PAGES
 from proposals.routes.participation import PARTICIPATION_API, PARTICIPATION_PAGES
 from proposals.routes.reviews import REVIEW_API, REVIEW_PAGES
 from server import use_piccolo_conf
 from server.decisions import DecisionLoop
+from server.mailer import MailLoop
 from server.settings import Settings
 from web.cache import Cache, Generations
 from web.changes import ChangeListener, attach
@@ -77,13 +80,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     attach(generations)  # this process's own writes reach its caches as soon as they commit
     listener = ChangeListener(generations, settings.database_url)  # and every other worker's writes
     decisions = DecisionLoop(settings.decision_interval_seconds)
+    templates = Templates({"urls": urls, "default_framework": settings.default_framework})
+    mail = MailLoop(settings, MailContext(settings.base_url, settings.secret_key, templates))
 
     state = State(
         {
             "settings": settings,
             **caches(settings, generations),
             # Every page's menu leads to the releases of the framework the home page shows.
-            "templates": Templates({"urls": urls, "default_framework": settings.default_framework}),
+            "templates": templates,
             # What programmes add to the indicator and proposal pages, and Delphi processes to the
             # release pages (web/panels.py).
             "panels": {**PROGRAMME_PANELS, **DELPHI_PANELS},
@@ -101,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *PROPOSAL_PAGES,
                     *DELPHI_PAGES,
                     *FEED_PAGES,
+                    *NOTIFICATION_PAGES,
                     *PARTICIPATION_PAGES,
                     *REVIEW_PAGES,
                     *NETWORK_PAGES,
@@ -119,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *ACCOUNT_API,
                     *PROPOSAL_API,
                     *DELPHI_API,
+                    *NOTIFICATION_API,
                     *PARTICIPATION_API,
                     *REVIEW_API,
                     *NETWORK_API,
@@ -127,8 +134,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        on_startup=[open_pool, listener.start, decisions.start],
-        on_shutdown=[decisions.stop, listener.stop, close_pool],
+        on_startup=[open_pool, listener.start, decisions.start, mail.start],
+        on_shutdown=[mail.stop, decisions.stop, listener.stop, close_pool],
         state=state,
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,  # 413 beyond it (web/errors.py says the limit)

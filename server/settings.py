@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from proposals.rate_limits import DEFAULT_LIMITS, Limit, parse_limits
 from web.database import sqlite_path
@@ -44,6 +44,12 @@ class Settings:
     rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     # How many programmes must have submitted on a release before its field evidence is shown.
     aggregate_min: int = 10
+    # Where e-mail goes (server/mailer.py): smtp://[user:password@]host[:port][?starttls=1]. None:
+    # notifications' e-mails wait in the outbox (the steward page says so).
+    smtp: SmtpAddress | None = None
+    mail_from: str = "no-reply@localhost"
+    # How often each worker turns events into notifications and sends the outbox, in seconds.
+    mail_interval_seconds: float = 1.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,7 +75,47 @@ class Settings:
             trusted_proxies=trusted_proxies(env.get("REFERENTIEL_TRUSTED_PROXIES", "")),
             rate_limits=_limits(env.get("REFERENTIEL_RATE_LIMITS", "")),
             aggregate_min=_count(env, "REFERENTIEL_AGGREGATE_MIN", 10),
+            smtp=smtp_address(env.get("REFERENTIEL_SMTP_URL", "")),
+            mail_from=env.get("REFERENTIEL_MAIL_FROM")
+            or f"no-reply@{_host(env.get('REFERENTIEL_BASE_URL'))}",
+            mail_interval_seconds=_number(env, "REFERENTIEL_MAIL_INTERVAL", 1.0),
         )
+
+
+@dataclass(frozen=True)
+class SmtpAddress:
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+
+
+def smtp_address(text: str) -> SmtpAddress | None:
+    """REFERENTIEL_SMTP_URL: smtp://[user:password@]host[:port][?starttls=1] (port 25 by default)."""
+    if not text.strip():
+        return None
+    parts = urlsplit(text.strip())
+    query = parse_qs(parts.query)
+    try:
+        port = parts.port or 25
+    except ValueError:
+        raise SettingsError(f"REFERENTIEL_SMTP_URL={text!r}: the port must be a number") from None
+    if parts.scheme != "smtp" or not parts.hostname:
+        raise SettingsError(
+            f"REFERENTIEL_SMTP_URL={text!r}: write smtp://[user:password@]host[:port][?starttls=1]"
+        )
+    return SmtpAddress(
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
+    )
+
+
+def _host(url: str | None) -> str:
+    return (urlsplit(url).hostname if url else None) or "localhost"
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -29,8 +29,9 @@ CSRF_COOKIE = "rv_csrf"
 FIELD = "_csrf_token"
 HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-# Not pages: the API takes tokens, not cookies; health checks and static files take no form.
-EXCLUDED = ("/api/", "/healthz", "/static/")
+# Not pages: the API takes tokens, not cookies; health checks and static files take no form; an
+# unsubscribe link carries its own signed token, and mail clients post to it without cookies (RFC 8058).
+EXCLUDED = ("/api/", "/healthz", "/static/", "/notifications/unsubscribe/")
 
 
 def _binding(scope: Scope) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from functools import cache
 
 from litestar import Request, Response
+from markupsafe import Markup
 
 from web.csrf import csrf_token
 from web.requests import language_of, viewer_of
@@ -32,6 +33,17 @@ def _address(request: Request) -> str:
     return request.scope["path"] + (f"?{query}" if query else "")
 
 
+def unread_badge(request: Request) -> Markup:
+    """The unread count beside the header's link to notifications (nothing when there is none)."""
+    count = request.scope.get("unread")
+    return Markup(' <span class="badge unread">{}</span>').format(count) if count else Markup("")
+
+
+@cache
+def _unread_slot() -> str:
+    return f"unread-slot-{secrets.token_hex(16)}"
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
     """A page made for this request (the language switch comes back to it, query included: a page
     read through a share link stays readable in the other language)."""
@@ -43,6 +55,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: obj
         signed_in=actor is not None,
         csrf_token=csrf_token(request),
         request_path=_address(request),
+        unread=unread_badge(request),
         **context,
     )
     return Response(html, status_code=status_code, media_type=HTML, headers=NO_STORE)
@@ -72,6 +85,7 @@ async def shared_page(
             # Not a password: a page shared by signed-out visitors carries no CSRF token.
             csrf_token="",  # nosec B106
             request_path=request.scope["path"],
+            unread="",
             **context,
             **loaded,
         )
@@ -109,6 +123,7 @@ async def page_for_many(
             actor=None,  # nothing personal in such a page: the key says what differs
             signed_in=viewer.signed_in,
             csrf_token=slot,
+            unread=_unread_slot(),
             request_path=_address(request) if keep_query else request.scope["path"],
             **context,
             **loaded,
@@ -118,5 +133,5 @@ async def page_for_many(
     parts = await request.app.state.reads.get(
         ("page", template, key, viewer), produce, topics=topics, since=started_at(request)
     )
-    html = f'value="{csrf_token(request)}"'.join(parts)
+    html = f'value="{csrf_token(request)}"'.join(parts).replace(_unread_slot(), unread_badge(request))
     return Response(html, media_type=HTML, headers=NO_STORE)

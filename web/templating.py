@@ -17,8 +17,9 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from web.i18n import current_language, gettext_, ngettext_
+from web.i18n import current_language, gettext_, ngettext_, translated
 from web.markdown import render_markdown
+from web.messages import Message
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -46,6 +47,11 @@ def number(value: int | float) -> str:
     return format_decimal(value, locale=current_language.get())
 
 
+def say(message: Message) -> str:
+    """A domain message (web/messages.py) in the page's language."""
+    return translated(message, current_language.get())
+
+
 class Templates:
     def __init__(self, globals: Mapping[str, object]) -> None:
         self.environment = Environment(
@@ -58,7 +64,7 @@ class Templates:
         )
         self.environment.install_gettext_callables(gettext_, ngettext_, newstyle=True)  # type: ignore[attr-defined]
         self.environment.filters.update(
-            markdown=markdown, date=date, date_time=date_time, number=number, isolate=isolate
+            markdown=markdown, date=date, date_time=date_time, number=number, isolate=isolate, say=say
         )
         self.environment.globals.update(globals)
 

@@ -7,6 +7,7 @@ Browsers are known by a session cookie (HTML pages, with CSRF on every form); pr
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -14,8 +15,9 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from proposals.access import actor_for_session, actor_for_token
+from proposals.notifications import unread_count
 from proposals.roles import Actor
-from proposals.topics import account_topic
+from proposals.topics import account_topic, notifications_topic
 from web.failures import NotSignedIn
 from web.requests import read_scope
 
@@ -53,6 +55,12 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
                 )
                 actor = await scope["litestar_app"].state.reads.get(
                     key, lambda: lookup(secret), topics=_actor_topics
+                )
+            if actor is not None and not api:  # the header of pages shows the unread count
+                scope["unread"] = await scope["litestar_app"].state.reads.get(
+                    ("unread", actor.id),
+                    partial(unread_count, actor.id),
+                    topics=(notifications_topic(actor.id),),
                 )
         scope["user"] = actor
         await app(scope, receive, send)

@@ -1,0 +1,395 @@
+"""Notifications: an event is written in the same transaction as what happened (`emit`), so that none
+is lost; a background task (`dispatch_events`) later finds who hears of it and writes their
+notifications, and the e-mails of those who want them at once (proposals/mail.py), off the request
+path. Each person chooses per kind of event: immediate, daily or weekly digest, or never."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from indicators import urls
+from proposals.roles import Actor
+from proposals.services import signed_in
+from proposals.tables import (
+    Account,
+    Follow,
+    Notification,
+    NotificationEvent,
+    NotificationSetting,
+    Proposal,
+    WorkingGroup,
+    WorkingGroupMember,
+    WorkingGroupTheme,
+)
+from proposals.topics import notifications_topic
+from web.changes import announce
+from web.failures import InvalidInput
+from web.messages import Message, Term
+
+KINDS = (
+    "comment",
+    "revision",
+    "vote_opened",
+    "vote_closing",
+    "decision",
+    "release",
+    "last_call",
+    "action_overdue",
+)
+MODES = ("immediate", "daily", "weekly", "never")
+# Kinds about a proposal: heard by its followers, those of its indicator and theme, and the members
+# of the working group answering for its theme.
+ABOUT_A_PROPOSAL = ("comment", "revision", "vote_opened", "decision", "last_call")
+EVENTS_PER_BATCH = 50
+PER_PAGE = 50
+
+
+async def emit(
+    kind: str,
+    *,
+    actor: int | None = None,
+    proposal: int | None = None,
+    data: dict | None = None,
+    dedupe: str | None = None,
+) -> None:
+    """Record an event in the caller's transaction. `data` holds what its text says (title, number,
+    version...) and, for events heard by named people only, `recipients` (account ids). An event
+    with a `dedupe` key already recorded is not recorded again."""
+    event = NotificationEvent(
+        kind=kind,
+        actor=actor,
+        proposal=proposal,
+        data=data or {},
+        created_at=datetime.now(UTC),
+        dedupe=dedupe,
+    )
+    query = NotificationEvent.insert(event)
+    if dedupe is not None:
+        query = query.on_conflict(target=NotificationEvent.dedupe, action="DO NOTHING")
+    await query
+
+
+def about(row: dict) -> dict:
+    """What an event's text says of its proposal (its row): number and title."""
+    return {"number": row["id"], "title": row["title"]}
+
+
+async def emit_release(slug: str, version: str, summary: str) -> None:
+    await emit("release", data={"framework": slug, "version": version, "summary": summary})
+
+
+# --- who hears of an event ----------------------------------------------------------------------
+
+
+async def _proposal_audience(proposal_id: int) -> set[int]:
+    """Followers of the proposal, of its indicator and of its theme, and members of the working group
+    answering for its theme (or of the territorial network keeping its adaptation)."""
+    row = (
+        await Proposal.select(
+            Proposal.framework.slug.as_alias("slug"),
+            Proposal.indicator_code,
+            Proposal.theme,
+            Proposal.theme.code.as_alias("theme_code"),
+            Proposal.adaptation.working_group.as_alias("network"),
+        )
+        .where(Proposal.id == proposal_id)
+        .first()
+    )
+    if row is None:
+        return set()
+    keys = [("proposal", str(proposal_id)), ("theme", f"{row['slug']}/{row['theme_code']}")]
+    if row["indicator_code"]:
+        keys.append(("indicator", f"{row['slug']}/{row['indicator_code']}"))
+    followers = await Follow.select(Follow.account).where(
+        _any((Follow.target == target) & (Follow.key == key) for target, key in keys)
+    )
+    if row["network"] is not None:
+        group_ids = [row["network"]]
+    else:
+        groups = await WorkingGroupTheme.select(WorkingGroupTheme.working_group).where(
+            WorkingGroupTheme.theme == row["theme"]
+        )
+        group_ids = [g["working_group"] for g in groups]
+    members = (
+        await WorkingGroupMember.select(WorkingGroupMember.account).where(
+            WorkingGroupMember.working_group.is_in(group_ids)
+        )
+        if group_ids
+        else []
+    )
+    return {r["account"] for r in followers} | {m["account"] for m in members}
+
+
+def _any(conditions: Iterable):
+    combined = None
+    for condition in conditions:
+        combined = condition if combined is None else combined | condition
+    return combined
+
+
+async def _framework_audience(slug: str) -> set[int]:
+    """Whoever follows something of the framework, and the members of its working groups."""
+    followers = await Follow.select(Follow.account).where(
+        Follow.key.like(f"{slug}/%") | (Follow.target == "proposal")
+    )
+    members = await WorkingGroupMember.select(WorkingGroupMember.account).where(
+        WorkingGroupMember.working_group.is_in(
+            WorkingGroup.select(WorkingGroup.id).where(WorkingGroup.framework.slug == slug)
+        )
+    )
+    return {r["account"] for r in followers} | {m["account"] for m in members}
+
+
+async def audience(event: dict) -> set[int]:
+    """The accounts that hear of an event: never its actor, only active accounts."""
+    data = event["data"]
+    if "recipients" in data:
+        found = set(data["recipients"])
+    elif event["kind"] in ABOUT_A_PROPOSAL and event["proposal"] is not None:
+        found = await _proposal_audience(event["proposal"])
+    elif event["kind"] == "release":
+        found = await _framework_audience(data["framework"])
+    else:
+        found = set()
+    found.discard(event["actor"])
+    if not found:
+        return found
+    active = await Account.select(Account.id).where(
+        Account.id.is_in(sorted(found)) & (Account.is_active == True)  # noqa: E712 (SQL, not Python)
+    )
+    return {row["id"] for row in active}
+
+
+# --- turning events into notifications ----------------------------------------------------------
+
+
+async def settings_of(account_ids: Iterable[int]) -> dict[tuple[int, str], str]:
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    rows = await NotificationSetting.select(
+        NotificationSetting.account, NotificationSetting.kind, NotificationSetting.mode
+    ).where(NotificationSetting.account.is_in(ids))
+    return {(row["account"], row["kind"]): row["mode"] for row in rows}
+
+
+async def dispatch_events(queue_mail=None, limit: int = EVENTS_PER_BATCH) -> int:
+    """Turn the oldest undispatched events into notifications, each event in its own transaction
+    with its notifications and e-mails (so a crash leaves it whole or undone, and it is dispatched
+    once). `queue_mail(notifications, event)` writes the e-mails of those wanted at once. Returns how
+    many events were dispatched."""
+    pending = (
+        await NotificationEvent.select(NotificationEvent.id)
+        .where(NotificationEvent.dispatched_at.is_null())
+        .order_by(NotificationEvent.id)
+        .limit(limit)
+    )
+    done = 0
+    for item in pending:
+        async with NotificationEvent._meta.db.transaction():
+            # Claimed by marking it: a second worker's update finds it dispatched and stops.
+            claimed = (
+                await NotificationEvent.update({NotificationEvent.dispatched_at: datetime.now(UTC)})
+                .where((NotificationEvent.id == item["id"]) & NotificationEvent.dispatched_at.is_null())
+                .returning(NotificationEvent.id)
+            )
+            if not claimed:
+                continue
+            event = (
+                await NotificationEvent.select()
+                .where(NotificationEvent.id == item["id"])
+                .output(load_json=True)
+                .first()
+            )
+            await _notify(event, queue_mail)
+        done += 1
+    return done
+
+
+async def _notify(event: dict, queue_mail) -> None:
+    recipients = sorted(await audience(event))
+    if not recipients:
+        return
+    modes = await settings_of(recipients)
+    now = datetime.now(UTC)
+    rows = [
+        Notification(
+            account=account,
+            event=event["id"],
+            kind=event["kind"],
+            created_at=now,
+            mail=modes.get((account, event["kind"]), "immediate"),
+        )
+        for account in recipients
+    ]
+    await Notification.insert(*rows)
+    immediate = [{"id": row.id, "account": row.account} for row in rows if row.mail == "immediate"]
+    if immediate and queue_mail is not None:
+        await queue_mail(immediate, event)
+    await announce(*(notifications_topic(account) for account in recipients))
+
+
+# --- what a notification says -------------------------------------------------------------------
+
+
+def notification_text(kind: str, data: dict, actor: str | None) -> Message:
+    """The sentence of a notification (in the reader's language when said)."""
+    values = {"number": str(data.get("number", "")), "title": data.get("title", ""), "actor": actor or ""}
+    if kind == "comment":
+        return Message("%(actor)s commented on proposal %(number)s: %(title)s", **values)
+    if kind == "revision":
+        return Message("%(actor)s revised proposal %(number)s: %(title)s", **values)
+    if kind == "vote_opened":
+        return Message("The vote opened on proposal %(number)s: %(title)s", **values)
+    if kind == "vote_closing":
+        return Message(
+            "The vote on proposal %(number)s closes on %(date)s UTC and you have not voted: %(title)s",
+            date=data.get("closes_at", ""),
+            **values,
+        )
+    if kind == "decision":
+        status = Term("accepted") if data.get("status") == "accepted" else Term("rejected")
+        return Message("Proposal %(number)s was %(status)s: %(title)s", status=status, **values)
+    if kind == "last_call":
+        return Message(
+            "Last call on proposal %(number)s until %(date)s UTC: %(title)s",
+            date=data.get("ends_at", ""),
+            **values,
+        )
+    if kind == "release":
+        return Message(
+            "Release %(version)s is published: %(summary)s",
+            version=data.get("version", ""),
+            summary=data.get("summary", ""),
+        )
+    return Message(
+        "An action of %(programme)s is overdue: %(title)s", programme=data.get("programme", ""), **values
+    )
+
+
+def notification_path(kind: str, data: dict, proposal: int | None) -> str:
+    if kind == "release":
+        return urls.release_path(data["framework"], data["version"])
+    if proposal is not None:
+        return urls.proposal_path(proposal)
+    return data.get("path", "/notifications")
+
+
+# --- reading and marking ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    kind: str
+    created_at: datetime
+    read: bool
+    path: str
+    text: Message
+
+
+async def list_notifications(
+    account_id: int, unread_only: bool = False, limit: int = PER_PAGE
+) -> list[NotificationView]:
+    """An account's notifications, newest first."""
+    where = Notification.account == account_id
+    if unread_only:
+        where &= Notification.read_at.is_null()
+    rows = (
+        await Notification.select(
+            Notification.id,
+            Notification.kind,
+            Notification.created_at,
+            Notification.read_at,
+            Notification.event.data.as_alias("data"),
+            Notification.event.proposal.as_alias("proposal"),
+            Notification.event.actor.display_name.as_alias("actor"),
+        )
+        .where(where)
+        .order_by(Notification.id, ascending=False)
+        .limit(limit)
+        .output(load_json=True)
+    )
+    return [
+        NotificationView(
+            id=row["id"],
+            kind=row["kind"],
+            created_at=row["created_at"],
+            read=row["read_at"] is not None,
+            path=notification_path(row["kind"], row["data"], row["proposal"]),
+            text=notification_text(row["kind"], row["data"], row["actor"]),
+        )
+        for row in rows
+    ]
+
+
+async def unread_count(account_id: int) -> int:
+    return await Notification.count().where(
+        (Notification.account == account_id) & Notification.read_at.is_null()
+    )
+
+
+async def mark_read(actor: Actor | None, ids: object = None, every: bool = False) -> int:
+    """Mark some of the actor's notifications read (`ids`), or all of them; returns how many changed.
+    Another account's notification is never touched."""
+    actor = signed_in(actor, Term("read your notifications"))
+    where = (Notification.account == actor.id) & Notification.read_at.is_null()
+    if not every:
+        if (
+            not isinstance(ids, list)
+            or not ids
+            or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids)
+        ):
+            raise InvalidInput("Give the notifications to mark as read (ids), or all: true.", "ids")
+        where &= Notification.id.is_in(ids)
+    changed = (
+        await Notification.update({Notification.read_at: datetime.now(UTC)})
+        .where(where)
+        .returning(Notification.id)
+    )
+    if changed:
+        await announce(notifications_topic(actor.id))
+    return len(changed)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+async def notification_settings(account_id: int) -> dict[str, str]:
+    found = await settings_of([account_id])
+    return {kind: found.get((account_id, kind), "immediate") for kind in KINDS}
+
+
+async def set_notification_settings(actor: Actor | None, changes: object) -> dict[str, str]:
+    """Each kind's mode: immediate, daily, weekly or never."""
+    actor = signed_in(actor, Term("change your notification settings"))
+    if not isinstance(changes, dict) or not changes:
+        raise InvalidInput("Give at least one kind of event with its mode.")
+    for kind, mode in changes.items():
+        if kind not in KINDS:
+            raise InvalidInput(
+                "Unknown kind of event %(kind)r: use one of %(kinds)s.",
+                kind,
+                kind=kind,
+                kinds=", ".join(KINDS),
+            )
+        if mode not in MODES:
+            raise InvalidInput(
+                "Unknown mode %(mode)r for %(kind)s: use one of %(modes)s.",
+                kind,
+                mode=str(mode),
+                kind=kind,
+                modes=", ".join(MODES),
+            )
+    async with NotificationSetting._meta.db.transaction():
+        for kind, mode in changes.items():  # at most eight kinds
+            await NotificationSetting.insert(
+                NotificationSetting(account=actor.id, kind=kind, mode=mode)
+            ).on_conflict(
+                target=(NotificationSetting.account, NotificationSetting.kind),
+                action="DO UPDATE",
+                values=[NotificationSetting.mode],
+            )
+    return await notification_settings(actor.id)
