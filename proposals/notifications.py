@@ -26,6 +26,7 @@ from proposals.tables import (
 from proposals.topics import notifications_topic
 from web.changes import announce
 from web.failures import InvalidInput
+from web.i18n import LANGUAGES
 from web.messages import Message, Term
 
 KINDS = (
@@ -355,6 +356,24 @@ async def mark_read(actor: Actor | None, ids: object = None, every: bool = False
 
 
 # --- settings -----------------------------------------------------------------------------------
+
+
+async def set_mail_language(actor: Actor | None, language: object) -> None:
+    """The language of the e-mails an account is sent."""
+    actor = signed_in(actor, Term("change your notification settings"))
+    if language not in LANGUAGES:
+        raise InvalidInput(
+            "Unknown language %(language)r: use one of %(languages)s.",
+            "language",
+            language=str(language),
+            languages=", ".join(LANGUAGES),
+        )
+    await Account.update({Account.language: language}).where(Account.id == actor.id)
+
+
+async def mail_language(account_id: int) -> str:
+    row = await Account.select(Account.language).where(Account.id == account_id).first()
+    return row["language"] if row and row["language"] in LANGUAGES else "fr"
 
 
 async def notification_settings(account_id: int) -> dict[str, str]:

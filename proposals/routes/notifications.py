@@ -17,8 +17,10 @@ from proposals.notifications import (
     KINDS,
     MODES,
     list_notifications,
+    mail_language,
     mark_read,
     notification_settings,
+    set_mail_language,
     set_notification_settings,
 )
 from proposals.routes.api import Strict
@@ -117,6 +119,7 @@ async def _inbox(request: Request, status: int = 200, trouble: dict | None = Non
         status,
         items=await list_notifications(actor.id),
         settings=await notification_settings(actor.id),
+        mail_lang=await mail_language(actor.id),
         kinds=KINDS,
         modes=MODES,
         follows=await follows_of(actor.id),
@@ -155,6 +158,8 @@ async def notifications_settings(request: Request) -> Response:
         await set_notification_settings(
             require_actor(request), {k: values.get(k) for k in KINDS if k in values}
         )
+        if "language" in values:
+            await set_mail_language(require_actor(request), values["language"])
     except DomainError as error:
         return await _inbox(request, error.status_code, problem(request, "settings", error))
     return Redirect("/notifications#settings", status_code=303)

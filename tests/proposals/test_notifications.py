@@ -28,8 +28,10 @@ from proposals.mail import (
 from proposals.notifications import (
     dispatch_events,
     list_notifications,
+    mail_language,
     mark_read,
     notification_settings,
+    set_mail_language,
     set_notification_settings,
     unread_count,
 )
@@ -280,3 +282,20 @@ async def test_notifications_through_the_api_and_the_pages(client):
     assert set((await notification_settings(author_id)).values()) == {"never"}
     forged = await client.post(f"/notifications/unsubscribe/{author_id}.all.forged", data={})
     assert forged.status_code == 404
+
+
+async def test_e_mails_are_in_the_language_the_person_chose(smtp):
+    _servers, inbox, port = smtp
+    author = await make_account("Awa")
+    await set_mail_language(author, "en")
+    assert await mail_language(author.id) == "en"
+    with pytest.raises(InvalidInput, match="Unknown language"):
+        await set_mail_language(author, "de")
+    proposal = await add_proposal(author)
+    await add_comment(await make_account("Sami"), proposal.id, "Une remarque.")
+    await dispatch()
+    await deliver(settings(port))
+    [message] = inbox.messages
+    assert message["Subject"].strip() == f"Sami commented on proposal {proposal.id}: {proposal.title}"
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
+    assert "Stop these e-mails:" in text
