@@ -12,6 +12,7 @@ import smtplib
 from datetime import UTC, datetime
 from functools import partial
 
+from programmes.overdue import announce_overdue_actions
 from proposals.mail import (
     MailContext,
     as_email,
@@ -74,6 +75,7 @@ async def deliver(settings: Settings, now: datetime | None = None, limit: int = 
 async def run_once(settings: Settings, context: MailContext) -> None:
     """One turn of the loop (tests call it directly)."""
     await remind_closing_votes()
+    await announce_overdue_actions()
     while await dispatch_events(partial(queue_immediate, context)):
         pass
     await queue_digests(context)

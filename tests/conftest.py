@@ -18,6 +18,8 @@ os.environ["REFERENTIEL_DATABASE_URL"] = DATABASE_URL
 os.environ["REFERENTIEL_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["REFERENTIEL_BASE_URL"] = "https://testserver"  # the address the in-process client uses
 os.environ["REFERENTIEL_PASSWORD_HASHING"] = "fast"
+# The mail loop (server/mailer.py) stays asleep in tests: they run its steps themselves, when they mean to.
+os.environ["REFERENTIEL_MAIL_INTERVAL"] = "3600"
 # Every test's people come from one address (the in-process client's), and some tests write much:
 # the limits are the tests' own business (tests/hostile/test_abuse_limits.py, with the defaults
 # and with tight ones).

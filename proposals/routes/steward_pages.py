@@ -11,6 +11,7 @@ from litestar.response import Redirect
 from indicators.queries import list_themes
 from proposals.accounts import list_accounts, set_active, set_role
 from proposals.audit import audit_lines
+from proposals.mail import outbox_state
 from proposals.roles import Actor, Role
 from proposals.routes.authentication import actor_of, require_actor, signed_in
 from proposals.working_groups import add_member, create_working_group, list_working_groups, remove_member
@@ -43,7 +44,8 @@ async def steward_index(request: Request) -> Response:
     if actor_of(request) is None:
         return sign_in_first(request)
     steward(request)
-    return page(request, "steward/index.html")
+    mail_configured = request.app.state.settings.smtp is not None
+    return page(request, "steward/index.html", mail_configured=mail_configured, outbox=await outbox_state())
 
 
 async def _accounts_page(

@@ -35,6 +35,7 @@ from proposals.notifications import (
     set_notification_settings,
     unread_count,
 )
+from proposals.roles import Role
 from proposals.tables import Account, MailOutbox, Notification
 from proposals.voting import open_vote
 from server.mailer import deliver
@@ -299,3 +300,11 @@ async def test_e_mails_are_in_the_language_the_person_chose(smtp):
     assert message["Subject"].strip() == f"Sami commented on proposal {proposal.id}: {proposal.title}"
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_content()
     assert "Stop these e-mails:" in text
+
+
+async def test_the_steward_page_says_when_mail_waits_for_an_smtp_server(client):
+    api = Api(client)
+    await api.token("steward@example.org", Role.steward, "Sam")
+    await sign_in(client, "steward@example.org")
+    page = unescaped(await client.get("/steward"))
+    assert "Aucun serveur SMTP n'est réglé (REFERENTIEL_SMTP_URL)" in page
