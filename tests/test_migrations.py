@@ -79,6 +79,7 @@ LATER_TABLES = {
     "adaptation_version",
     "adaptation_change",
     *("delphi_process", "delphi_round", "delphi_item", "delphi_rating", "delphi_comment"),
+    *("concern", "follow", "notification_event", "notification", "notification_setting", "mail_outbox"),
 }
 
 

@@ -124,9 +124,14 @@ async def test_a_backup_taken_while_writing_restores_to_a_consistent_database(tm
         }
         ids = {row[0] for row in await fetch(restored, "SELECT id FROM comment")}
         assert commented == ids and len(ids) == comments
-        # Each write also leaves a change_event row (SQLite's announcements to the workers' caches):
-        # it grows with the writes, as the comments and the audit log do.
-        growing = ("comment", "audit_log", "change_event")
+        # Each write also leaves a change_event row (SQLite's announcements to the workers' caches)
+        # and each comment a notification_event (heard by followers): they grow with the writes, as
+        # the comments and the audit log do; the events are the comments', one each.
+        growing = ("comment", "audit_log", "change_event", "notification_event")
+        assert (
+            counts["notification_event"]
+            == comments - source_counts["comment"] + source_counts["notification_event"]
+        )
         assert {k: v for k, v in counts.items() if k not in growing} == {
             k: v for k, v in source_counts.items() if k not in growing
         }
