@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import smtplib
+import time
 from datetime import UTC, datetime
 from functools import partial
 
@@ -72,10 +73,17 @@ async def deliver(settings: Settings, now: datetime | None = None, limit: int = 
     return sent
 
 
-async def run_once(settings: Settings, context: MailContext) -> None:
-    """One turn of the loop (tests call it directly)."""
+# Votes closing soon and overdue actions are looked for this often (they are told once each).
+SCAN_EVERY = 60.0
+
+
+async def scan_for_reminders() -> None:
     await remind_closing_votes()
     await announce_overdue_actions()
+
+
+async def run_once(settings: Settings, context: MailContext) -> None:
+    """One turn of the loop: notifications of new events, digests due, the outbox sent."""
     while await dispatch_events(partial(queue_immediate, context)):
         pass
     await queue_digests(context)
@@ -90,9 +98,13 @@ class MailLoop:
         self.task: asyncio.Task | None = None
 
     async def _run(self) -> None:
+        scanned = 0.0
         while True:
             await asyncio.sleep(self.settings.mail_interval_seconds)
             try:
+                if time.monotonic() - scanned >= SCAN_EVERY:
+                    await scan_for_reminders()
+                    scanned = time.monotonic()
                 await run_once(self.settings, self.context)
             except Exception:  # keep going: one failure must not stop notifications
                 logger.exception("notifications and e-mail failed")

@@ -4,6 +4,8 @@ messages kept in the outbox while the server is down, each delivered exactly onc
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import email
 import email.policy
 import socket
@@ -37,10 +39,12 @@ from proposals.notifications import (
 )
 from proposals.roles import Role
 from proposals.tables import Account, MailOutbox, Notification
-from proposals.voting import open_vote
+from proposals.voting import cast_vote, open_vote, remind_closing_votes
+from server.app import create_app
 from server.mailer import deliver
 from server.settings import Settings, SmtpAddress
 from tests.api_client import Api
+from tests.conftest import app_client
 from tests.constants import SLUG
 from tests.proposals.browsing import post, sign_in, unescaped
 from tests.proposals.factories import add_proposal, make_account, make_group, make_steward
@@ -308,3 +312,48 @@ async def test_the_steward_page_says_when_mail_waits_for_an_smtp_server(client):
     await sign_in(client, "steward@example.org")
     page = unescaped(await client.get("/steward"))
     assert "Aucun serveur SMTP n'est réglé (REFERENTIEL_SMTP_URL)" in page
+
+
+async def test_the_mail_loop_of_a_running_app_sends_what_happens(smtp):
+    _servers, inbox, port = smtp
+    running = dataclasses.replace(
+        Settings.from_env(), smtp=SmtpAddress("127.0.0.1", port), mail_interval_seconds=0.05
+    )
+    async with app_client(create_app(running)) as client:
+        api = Api(client)
+        author = await api.token("author@example.org", name="Awa")
+        other = await api.token("other@example.org", name="Sami")
+        body = {
+            "kind": "retire",
+            "base_version": "latest",
+            "title": "Retirer",
+            "rationale": "Parce que.",
+            "indicator": "REC-4",
+        }
+        pid = (await api.call("POST", f"/frameworks/{SLUG}/proposals", author, json=body)).json()["id"]
+        await api.call("POST", f"/proposals/{pid}/comments", other, json={"body": "Pourquoi ?"})
+        for _ in range(100):
+            if inbox.messages:
+                break
+            await asyncio.sleep(0.05)
+    [message] = inbox.messages
+    assert message["To"] == "author@example.org"
+    assert message["Subject"].strip() == f"Sami a commenté la proposition {pid} : Retirer"
+
+
+async def test_voters_who_have_not_voted_hear_of_a_vote_closing_within_48_hours():
+    members = await make_group()
+    steward = await make_steward()
+    proposal = await add_proposal(await make_account())
+    opened = await open_vote(steward, proposal.id)
+    await cast_vote(members[0], proposal.id, "for")
+    assert await remind_closing_votes() == 0  # seven days left
+    soon = opened.closes_at - timedelta(hours=47)
+    assert await remind_closing_votes(soon) == 1
+    assert await remind_closing_votes(soon + timedelta(hours=1)) == 1  # looked at again, told once
+    await dispatch()
+    told = {
+        row["account"]
+        for row in await Notification.select(Notification.account).where(Notification.kind == "vote_closing")
+    }
+    assert told == {members[1].id, members[2].id}
