@@ -212,6 +212,23 @@ async def delphi() -> dict:
 SCENARIOS["delphi"] = delphi
 
 
+async def notifications() -> dict:
+    """Awa's proposal, commented on by two people: her notifications, dispatched."""
+    from proposals.notifications import dispatch_events
+
+    await person(STEWARD, "Intendante", Role.steward)
+    author = await person("autrice@example.org", "Awa", organisation="Asso Mentorat")
+    proposal = await amendment_of_rec1(author, "Dire le temps à prévoir chaque mois")
+    for email, name in (("ines@example.org", "Inès"), ("yanis@example.org", "Yanis")):
+        await add_comment(await person(email, name), proposal, f"Un avis de {name}.")
+    while await dispatch_events():
+        pass
+    return {"proposal": proposal, "author": "autrice@example.org"}
+
+
+SCENARIOS["notifications"] = notifications
+
+
 async def main(scenario: str) -> dict:
     await bootstrap(Settings.from_env())
     return {"password": PASSWORD, "steward": STEWARD, **await SCENARIOS[scenario]()}
