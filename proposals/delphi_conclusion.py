@@ -120,7 +120,7 @@ async def conclude_process(actor: Actor | None, process_id: int, now: datetime |
                 data = {**about(rows[proposal_id]), "status": status}
                 await emit("decision", actor=actor.id, proposal=proposal_id, data=data)
         if release is not None:
-            await emit_release(group.framework, release.version, release.summary)
+            await emit_release(group.framework, release.version, [rows[p] for p in publishable])
         await announce(PROPOSALS, delphi_topic(process_id), *(proposal_topic(p) for p in final))
     return Conclusion(
         process_id, version, tuple(publishable), tuple(rejected), tuple(returned), tuple(outrun)

@@ -77,8 +77,10 @@ def about(row: dict) -> dict:
     return {"number": row["id"], "title": row["title"]}
 
 
-async def emit_release(slug: str, version: str, summary: str) -> None:
-    await emit("release", data={"framework": slug, "version": version, "summary": summary})
+async def emit_release(slug: str, version: str, published: list[dict]) -> None:
+    """A new release, with its changelog: the proposals it published (their rows)."""
+    changes = [f"{row['id']} {row['title']}" for row in published]
+    await emit("release", data={"framework": slug, "version": version, "changes": changes})
 
 
 # --- who hears of an event ----------------------------------------------------------------------
@@ -261,9 +263,9 @@ def notification_text(kind: str, data: dict, actor: str | None) -> Message:
         )
     if kind == "release":
         return Message(
-            "Release %(version)s is published: %(summary)s",
+            "Release %(version)s is published, with the proposals %(changes)s",
             version=data.get("version", ""),
-            summary=data.get("summary", ""),
+            changes=tuple(data.get("changes", ())),
         )
     return Message(
         "An action of %(programme)s is overdue: %(title)s", programme=data.get("programme", ""), **values

@@ -346,7 +346,7 @@ async def decide_proposal(actor: Actor | None, proposal_id: int, now: datetime |
             data={**about(row), "status": status},
         )
         if release is not None:
-            await emit_release(row["framework_slug"], release.version, release.summary)
+            await emit_release(row["framework_slug"], release.version, [row])
         await announce(PROPOSALS, proposal_topic(proposal_id))
     return Decision(
         proposal_id,

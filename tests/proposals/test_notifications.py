@@ -39,7 +39,7 @@ from proposals.notifications import (
 )
 from proposals.roles import Role
 from proposals.tables import Account, MailOutbox, Notification
-from proposals.voting import cast_vote, open_vote, remind_closing_votes
+from proposals.voting import cast_vote, decide_proposal, open_vote, remind_closing_votes
 from server.app import create_app
 from server.mailer import deliver
 from server.settings import Settings, SmtpAddress
@@ -47,7 +47,7 @@ from tests.api_client import Api
 from tests.conftest import app_client
 from tests.constants import SLUG
 from tests.proposals.browsing import post, sign_in, unescaped
-from tests.proposals.factories import add_proposal, make_account, make_group, make_steward
+from tests.proposals.factories import add_proposal, make_account, make_group, make_steward, voted
 from web.failures import InvalidInput, NotFound
 from web.templating import Templates
 
@@ -357,3 +357,17 @@ async def test_voters_who_have_not_voted_hear_of_a_vote_closing_within_48_hours(
         for row in await Notification.select(Notification.account).where(Notification.kind == "vote_closing")
     }
     assert told == {members[1].id, members[2].id}
+
+
+async def test_a_release_is_told_with_its_changelog():
+    members = await make_group()
+    steward = await make_steward()
+    proposal = await add_proposal(await make_account(), title="Des objectifs")
+    after = await voted(proposal, members, ["for"] * 3, steward)
+    await decide_proposal(None, proposal.id, now=after)
+    await dispatch()
+    notes = [n for n in await list_notifications(members[0].id) if n.kind == "release"]
+    assert [n.text.say() for n in notes] == [
+        f"Release 1.1.0 is published, with the proposals {proposal.id} Des objectifs"
+    ]
+    assert notes[0].path == f"/frameworks/{SLUG}/releases/1.1.0"
