@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 
 from programmes.tables import Action, ProgrammeMember
 from programmes.urls import assessment_path
-from proposals.notifications import emit
+from proposals.notifications import emit, told
 
 
 async def announce_overdue_actions(today: date | None = None) -> int:
     """An event per overdue action not yet told (its dedupe key names the action and its due date).
-    Two reads, whatever the number of actions."""
+    Three reads, whatever the number of actions; a write only for those not told yet."""
     today = today or datetime.now(UTC).date()
     overdue = await Action.select(
         Action.id,
@@ -23,6 +23,9 @@ async def announce_overdue_actions(today: date | None = None) -> int:
         Action.assessment.programme.as_alias("programme"),
         Action.assessment.programme.name.as_alias("programme_name"),
     ).where((Action.due_on < today) & (Action.status != "done"))
+    keys = {row["id"]: f"action_overdue:{row['id']}:{row['due_on'].isoformat()}" for row in overdue}
+    done = await told(list(keys.values()))
+    overdue = [row for row in overdue if keys[row["id"]] not in done]
     if not overdue:
         return 0
     members = await ProgrammeMember.select(ProgrammeMember.programme, ProgrammeMember.account).where(
@@ -39,7 +42,5 @@ async def announce_overdue_actions(today: date | None = None) -> int:
             "path": assessment_path(row["assessment"]) + "#plan",
             "recipients": sorted(by_programme[row["programme"]]),
         }
-        await emit(
-            "action_overdue", data=data, dedupe=f"action_overdue:{row['id']}:{row['due_on'].isoformat()}"
-        )
+        await emit("action_overdue", data=data, dedupe=keys[row["id"]])
     return len(overdue)

@@ -21,7 +21,7 @@ from proposals.tables import DelphiComment, DelphiItem, DelphiProcess, DelphiRat
 from proposals.topics import PROPOSALS, delphi_topic, proposal_topic
 from proposals.working_groups import get_working_group, group_voters
 from web.changes import announce
-from web.database import lock_row
+from web.database import lock_row, lock_rows
 from web.failures import Conflict, Forbidden, InvalidInput, NotFound
 from web.markdown import render_markdown_off_loop
 from web.messages import Term
@@ -134,8 +134,7 @@ async def open_process(
     group = await get_working_group(group_id)
     instructions_html = await render_markdown_off_loop(instructions)
     async with DelphiProcess._meta.db.transaction():
-        for proposal_id in sorted(ids):  # in one order, so that two openings cannot deadlock
-            await lock_row(Proposal, proposal_id)
+        await lock_rows(Proposal, ids)
         await _check_items(group.id, group.themes, ids)
         if len(await group_voters(group.id)) < MIN_PANEL:
             raise Conflict(
@@ -308,8 +307,9 @@ async def rate_item(
             await DelphiComment.insert(
                 DelphiComment(item=item["id"], rater=actor.id, body=comment, written_at=now)
             )
-        # That the member rated, and what: never the values nor the comment.
-        detail = {"round": round_["number"], "proposal": proposal_id}
+        # That the member rated in this round: never which item, the values nor the comment (the
+        # log's readers see who rated; the figures need not be matched with them item by item).
+        detail = {"round": round_["number"]}
         await record(actor.id, "delphi.rated", "delphi_process", process_id, detail)
         await announce(delphi_topic(process_id))
     return round_["number"]

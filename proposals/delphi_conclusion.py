@@ -29,7 +29,7 @@ from proposals.tables import DelphiProcess, DelphiRound, Proposal
 from proposals.topics import PROPOSALS, delphi_topic, proposal_topic
 from proposals.working_groups import get_working_group
 from web.changes import announce
-from web.database import lock_row
+from web.database import lock_row, lock_rows
 from web.failures import Conflict
 from web.messages import Term
 
@@ -81,8 +81,7 @@ async def conclude_process(actor: Actor | None, process_id: int, now: datetime |
             )
         rounds = await DelphiRound.select().where(DelphiRound.process == process_id).output(load_json=True)
         final = final_outcomes(rounds)
-        for proposal_id in sorted(final):
-            await lock_row(Proposal, proposal_id)
+        await lock_rows(Proposal, list(final))
         rows = await _proposal_rows(sorted(final))
         chosen = sorted(p for p, last in final.items() if last.outcome == "retained")
         publishable, outrun = await _publishable([rows[p] for p in chosen])
@@ -205,4 +204,4 @@ async def _decide(
                 Proposal.release: release_id,
                 Proposal.updated_at: now,
             }
-        ).where(Proposal.id == proposal_id)
+        ).where((Proposal.id == proposal_id) & Proposal.status.is_in(["discussion", "last_call"]))

@@ -25,7 +25,9 @@ from web.templating import Templates
 
 DIGEST_HOUR = 6  # UTC: daily digests leave each morning, weekly ones on Monday morning
 MAX_BACKOFF = timedelta(hours=1)
-CLAIM = timedelta(minutes=2)  # a worker sending a batch holds it this long
+# A worker sending a batch holds it this long: longer than a batch can take (server/mailer.py BATCH
+# messages, each given SMTP_TIMEOUT).
+CLAIM = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,15 @@ async def queue_digests(context: MailContext, now: datetime | None = None) -> in
         if not pending:
             continue
         async with MailOutbox._meta.db.transaction():
-            rows = await _notification_rows([row["id"] for row in pending])
+            # Claimed by marking them: another worker's digest finds them mailed and leaves them.
+            claimed = (
+                await Notification.update({Notification.mailed_at: now})
+                .where(
+                    Notification.id.is_in([row["id"] for row in pending]) & Notification.mailed_at.is_null()
+                )
+                .returning(Notification.id)
+            )
+            rows = await _notification_rows([row["id"] for row in claimed])
             accounts = await _recipients(sorted({row["account"] for row in rows}))
             by_account: dict[int, list[dict]] = defaultdict(list)
             for row in rows:
@@ -221,9 +231,6 @@ async def queue_digests(context: MailContext, now: datetime | None = None) -> in
                 mails.append(_write(context, account, _said(subject, language), lines, "all"))
             if mails:
                 await MailOutbox.insert(*mails)
-            await Notification.update({Notification.mailed_at: now}).where(
-                Notification.id.is_in([row["id"] for row in pending])
-            )
             queued += len(mails)
     return queued
 

@@ -5,6 +5,7 @@ path. Each person chooses per kind of event: immediate, daily or weekly digest, 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ from web.changes import announce
 from web.failures import InvalidInput
 from web.i18n import LANGUAGES
 from web.messages import Message, Term
+
+log = logging.getLogger(__name__)
 
 KINDS = (
     "comment",
@@ -83,6 +86,16 @@ async def emit_release(slug: str, version: str, published: list[dict]) -> None:
     await emit("release", data={"framework": slug, "version": version, "changes": changes})
 
 
+async def told(keys: list[str]) -> set[str]:
+    """Those of the dedupe keys already recorded: what a scan need not tell again."""
+    if not keys:
+        return set()
+    rows = await NotificationEvent.select(NotificationEvent.dedupe).where(
+        NotificationEvent.dedupe.is_in(keys)
+    )
+    return {row["dedupe"] for row in rows}
+
+
 # --- who hears of an event ----------------------------------------------------------------------
 
 
@@ -133,9 +146,10 @@ def _any(conditions: Iterable):
 
 
 async def _framework_audience(slug: str) -> set[int]:
-    """Whoever follows something of the framework, and the members of its working groups."""
+    """Whoever follows an indicator or a theme of the framework, and the members of its working
+    groups (followers of a proposal hear of its decision, which names the release)."""
     followers = await Follow.select(Follow.account).where(
-        Follow.key.like(f"{slug}/%") | (Follow.target == "proposal")
+        Follow.target.is_in(["indicator", "theme"]) & Follow.key.like(f"{slug}/%")
     )
     members = await WorkingGroupMember.select(WorkingGroupMember.account).where(
         WorkingGroupMember.working_group.is_in(
@@ -191,24 +205,37 @@ async def dispatch_events(queue_mail=None, limit: int = EVENTS_PER_BATCH) -> int
     )
     done = 0
     for item in pending:
-        async with NotificationEvent._meta.db.transaction():
-            # Claimed by marking it: a second worker's update finds it dispatched and stops.
-            claimed = (
-                await NotificationEvent.update({NotificationEvent.dispatched_at: datetime.now(UTC)})
-                .where((NotificationEvent.id == item["id"]) & NotificationEvent.dispatched_at.is_null())
-                .returning(NotificationEvent.id)
-            )
-            if not claimed:
+        try:
+            if not await _dispatch(item["id"], queue_mail):
                 continue
-            event = (
-                await NotificationEvent.select()
-                .where(NotificationEvent.id == item["id"])
-                .output(load_json=True)
-                .first()
+        except Exception:  # one event that cannot be told must not hold back the others
+            log.exception("notification event %s could not be dispatched: set aside", item["id"])
+            await NotificationEvent.update({NotificationEvent.dispatched_at: datetime.now(UTC)}).where(
+                NotificationEvent.id == item["id"]
             )
-            await _notify(event, queue_mail)
         done += 1
     return done
+
+
+async def _dispatch(event_id: int, queue_mail) -> bool:
+    """One event, in its own transaction; False when another worker took it."""
+    async with NotificationEvent._meta.db.transaction():
+        # Claimed by marking it: a second worker's update finds it dispatched and stops.
+        claimed = (
+            await NotificationEvent.update({NotificationEvent.dispatched_at: datetime.now(UTC)})
+            .where((NotificationEvent.id == event_id) & NotificationEvent.dispatched_at.is_null())
+            .returning(NotificationEvent.id)
+        )
+        if not claimed:
+            return False
+        event = (
+            await NotificationEvent.select()
+            .where(NotificationEvent.id == event_id)
+            .output(load_json=True)
+            .first()
+        )
+        await _notify(event, queue_mail)
+    return True
 
 
 async def _notify(event: dict, queue_mail) -> None:

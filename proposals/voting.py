@@ -15,7 +15,7 @@ from indicators.queries import ReleaseSummary, texts_in_release
 from indicators.versions import Bump
 from proposals.audit import record
 from proposals.delphi import refuse_if_rated
-from proposals.notifications import about, emit, emit_release
+from proposals.notifications import about, emit, emit_release, told
 from proposals.reading import ProposalView, get_proposal
 from proposals.roles import Actor, Role
 from proposals.rules import Rule, Tally, decide_outcome, get_rule, quorum_needed, quorum_reached
@@ -170,6 +170,7 @@ async def open_vote(actor: Actor | None, proposal_id: int, now: datetime | None 
         rule = await get_rule(row["framework"])
         if row["status"] == "last_call":
             actor.require(Role.steward, Term("open the vote before the end of the last call"))
+            await refuse_if_rated(proposal_id)
             if await unanswered_concerns(proposal_id):
                 raise Conflict(
                     "A blocking concern raised during the last call has no answer yet: the vote opens "
@@ -485,12 +486,16 @@ async def remind_closing_votes(now: datetime | None = None) -> int:
     """An event for each vote closing within 48 hours, heard by the voters who have not voted (once
     per vote: its dedupe key names the vote's opening). Returns how many votes were looked at."""
     now = moment(now)
-    closing = await Proposal.select(Proposal.id).where(
+    closing = await Proposal.select(Proposal.id, Proposal.vote_opened_at).where(
         (Proposal.status == "voting")
         & (Proposal.closes_at > now)
         & (Proposal.closes_at <= now + CLOSING_SOON)
     )
-    for item in closing:  # few at a time: votes closing within two days
+    keys = {item["id"]: f"vote_closing:{item['id']}:{item['vote_opened_at'].isoformat()}" for item in closing}
+    done = await told(list(keys.values()))
+    for item in closing:  # few: votes closing within two days and not told yet
+        if keys[item["id"]] in done:
+            continue
         row = await proposal_row(item["id"])
         voters = await voters_of(row["id"])
         voted = await Ballot.select(Ballot.voter).where(Ballot.proposal == row["id"])
@@ -500,8 +505,7 @@ async def remind_closing_votes(now: datetime | None = None) -> int:
             "closes_at": f"{row['closes_at'].astimezone(UTC):%Y-%m-%d %H:%M}",
             "recipients": waiting,
         }
-        dedupe = f"vote_closing:{row['id']}:{row['vote_opened_at'].isoformat()}"
-        await emit("vote_closing", proposal=row["id"], data=data, dedupe=dedupe)
+        await emit("vote_closing", proposal=row["id"], data=data, dedupe=keys[row["id"]])
     return len(closing)
 
 

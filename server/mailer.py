@@ -28,7 +28,7 @@ from proposals.voting import remind_closing_votes
 from server.settings import Settings, SmtpAddress
 
 logger = logging.getLogger("referentiel.mailer")
-BATCH = 200
+BATCH = 50  # with SMTP_TIMEOUT, well within the claim on a batch (proposals/mail.py CLAIM)
 SMTP_TIMEOUT = 10.0
 
 

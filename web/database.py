@@ -146,6 +146,14 @@ async def lock_row(table: type[Table], row_id: int) -> None:
         await table.select(key).where(key == row_id).lock_rows()  # SELECT ... FOR UPDATE
 
 
+async def lock_rows(table: type[Table], row_ids: list[int]) -> None:
+    """lock_row for several rows in one statement, taken in the order of their ids (so that two
+    transactions locking overlapping sets cannot deadlock)."""
+    if is_postgres() and row_ids:
+        key = table._meta.primary_key
+        await table.select(key).where(key.is_in(sorted(row_ids))).order_by(key).lock_rows()
+
+
 async def lock_key(namespace: int, key: int) -> None:
     """On PostgreSQL, serialise the transactions that take the same (namespace, key) until they end
     (an advisory lock); SQLite's IMMEDIATE transactions are serialised already. Each namespace is a

@@ -150,6 +150,8 @@ async def strictly(request: Request, data: Body) -> Body:
         raise InvalidInput(
             "Validation failed: %(problem)s", field.group(1) if field else None, problem=str(error)
         ) from None
+    except msgspec.DecodeError as error:  # a body the handler did not declare, so Litestar let it be
+        raise InvalidInput("The request body is not valid JSON: %(problem)s", problem=str(error)) from None
 
 
 def refuse_unknown_query(request: Request, known: set[str]) -> None:

@@ -30,6 +30,7 @@ from proposals.routes.steward_pages import steward
 from proposals.working_groups import get_working_group, group_voters
 from web.failures import DomainError, InvalidInput
 from web.forms import problem, sign_in_first, submitted
+from web.numbers import DIGITS
 from web.rendering import page
 from web.requests import site_base
 
@@ -37,11 +38,12 @@ from web.requests import site_base
 def _closing(value: str) -> datetime:
     """A closing time from a form's date and time field (UTC, as the pages say)."""
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
             "Give the closing time as a date and a time, e.g. 2027-01-31 18:00.", "closes_at"
         ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 # --- the list and the opening form ------------------------------------------------------------
@@ -88,7 +90,7 @@ async def delphi_create(request: Request, group_id: FromPath[int]) -> Response:
     values = await submitted(request)
     values.update(proposals=chosen, criteria=criteria)
     try:
-        if not all(v.isdigit() and len(v) < 10 for v in chosen):
+        if not all(DIGITS.fullmatch(v) for v in chosen):
             raise InvalidInput("Choose proposals from the list.", "proposals")
         process = await open_process(
             actor,
@@ -155,7 +157,7 @@ async def delphi_rate(request: Request, process_id: FromPath[int], proposal_id: 
         for criterion in view.criteria:
             given = values.get(f"rating-{criterion}", "")
             if given:
-                if not (given.isdigit() and len(given) == 1):
+                if not (len(given) == 1 and DIGITS.fullmatch(given)):
                     raise InvalidInput(
                         "Choose a rating from 1 to 9 for %(criterion)s.", "ratings", criterion=criterion
                     )

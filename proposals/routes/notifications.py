@@ -27,6 +27,7 @@ from proposals.routes.api import Strict
 from proposals.routes.authentication import actor_of, require_actor, signed_in
 from web.failures import DomainError, InvalidInput
 from web.forms import problem, sign_in_first, submitted
+from web.numbers import DIGITS
 from web.rendering import page
 from web.requests import refuse_unknown_query, said, site_base, strictly
 
@@ -143,7 +144,7 @@ async def notifications_read(request: Request) -> Response:
     form = await request.form()
     ids = [v for v in form.getall("id") if isinstance(v, str)] if "id" in form else []
     try:
-        if not all(v.isdigit() and len(v) < 10 for v in ids):
+        if not all(DIGITS.fullmatch(v) for v in ids):
             raise InvalidInput("Choose notifications from the list.", "ids")
         await mark_read(require_actor(request), [int(v) for v in ids] or None, every=form.get("all") == "1")
     except DomainError as error:
@@ -172,7 +173,7 @@ async def notifications_follows(request: Request) -> Response:
     target = values.get("target", "")
     try:
         number = values.get("id", "")
-        proposal = int(number) if number.isdigit() and len(number) < 10 else None
+        proposal = int(number) if DIGITS.fullmatch(number) else None
         key = await target_key(target, proposal, values.get("framework"), values.get("code"))
         if values.get("action") == "unfollow":
             await unfollow(require_actor(request), target, key)
@@ -180,11 +181,7 @@ async def notifications_follows(request: Request) -> Response:
             await follow(require_actor(request), target, key)
     except DomainError as error:
         return await _inbox(request, error.status_code, problem(request, "follow", error))
-    back = values.get("back", "")
-    return Redirect(
-        back if back.startswith("/proposals/") and back[11:].isdigit() else "/notifications#follows",
-        status_code=303,
-    )
+    return Redirect("/notifications#follows", status_code=303)
 
 
 @get("/notifications/unsubscribe/{token:str}", name="unsubscribe_form")

@@ -11,8 +11,10 @@ from indicators.queries import find_release, get_framework, indicator_history
 from proposals.delphi import close_due_rounds, close_round, next_round, open_process, rate_item
 from proposals.delphi_conclusion import conclude_process
 from proposals.delphi_reading import get_process, my_ratings, panel_comments, round_progress
+from proposals.last_call import open_last_call
 from proposals.proposing import revise_proposal, withdraw_proposal
 from proposals.reading import get_proposal
+from proposals.rules import set_rule
 from proposals.tables import AuditEntry, DelphiRating, WorkingGroup
 from proposals.voting import open_vote
 from tests.constants import SLUG
@@ -343,5 +345,17 @@ async def test_the_audit_log_says_who_rated_never_what():
         "delphi_process",
         process,
     )
-    assert entry["detail"] == {"round": 1, "proposal": ids[0]}
+    assert entry["detail"] == {"round": 1}
     assert steward
+
+
+async def test_a_proposal_in_last_call_held_by_a_process_is_not_put_to_a_vote():
+    members = await make_group(("REC",), size=3)
+    steward = await make_steward()
+    await set_rule(steward, SLUG, last_call_days=3)
+    proposal = await add_proposal(await make_account())
+    await open_last_call(steward, proposal.id)
+    process = await open_process(steward, await group_id(), "Lot", [proposal.id], datetime.now(UTC) + SOON)
+    with pytest.raises(Conflict, match=f"being rated by its working group \\(Delphi process {process}\\)"):
+        await open_vote(steward, proposal.id)
+    assert members

@@ -316,3 +316,31 @@ async def test_an_open_process_report_is_for_signed_in_people(client):
         assert answer.status_code == 303 and answer.headers["location"].startswith("/sign-in"), path
     proposal_page = unescaped(await client.get(f"/proposals/{ids[0]}"))
     assert 'href="/delphi/1"' in proposal_page
+
+
+async def test_odd_digits_and_broken_json_are_refused_not_failed(client):
+    api = Api(client)
+    steward, members, group, ids = await panel(api, size=3)
+    await sign_in(client, "steward@example.org")
+    closes = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    odd = await post(
+        client, f"/working-groups/{group}/delphi", {"title": "T", "closes_at": closes, "proposals": "²"}
+    )
+    assert odd.status_code == 400
+    await api.call(
+        "POST",
+        f"/working-groups/{group}/delphi",
+        steward,
+        json={"title": "T", "proposals": ids, "closes_at": CLOSES},
+    )
+    await sign_in(client, "m0@example.org")
+    rated = await post(client, f"/delphi/1/ratings/{ids[0]}", {"rating-relevance": "²"})
+    assert rated.status_code == 400
+    await api.call("POST", "/delphi/1/close-round", steward)
+    broken = await client.post(
+        "/api/v1/delphi/1/next-round",
+        content=b"{",
+        headers={"Authorization": steward["Authorization"], "Content-Type": "application/json"},
+    )
+    assert broken.status_code == 400 and "not valid JSON" in broken.json()["detail"]
+    assert members

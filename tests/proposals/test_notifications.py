@@ -29,6 +29,7 @@ from proposals.mail import (
 )
 from proposals.notifications import (
     dispatch_events,
+    emit,
     list_notifications,
     mail_language,
     mark_read,
@@ -38,7 +39,7 @@ from proposals.notifications import (
     unread_count,
 )
 from proposals.roles import Role
-from proposals.tables import Account, MailOutbox, Notification
+from proposals.tables import Account, MailOutbox, Notification, NotificationEvent
 from proposals.voting import cast_vote, decide_proposal, open_vote, remind_closing_votes
 from server.app import create_app
 from server.mailer import deliver
@@ -371,3 +372,22 @@ async def test_a_release_is_told_with_its_changelog():
         f"Release 1.1.0 is published, with the proposals {proposal.id} Des objectifs"
     ]
     assert notes[0].path == f"/frameworks/{SLUG}/releases/1.1.0"
+
+
+async def test_an_event_that_cannot_be_told_is_set_aside_and_the_others_go_on():
+    author = await make_account("Awa")
+    proposal = await add_proposal(author)
+    await emit("release", data={"version": "9.9.9"})  # no framework: it cannot be told
+    await add_comment(await make_account("Sami"), proposal.id, "Une remarque.")
+    await dispatch()
+    assert [n.kind for n in await list_notifications(author.id)] == ["comment"]
+    assert await NotificationEvent.count().where(NotificationEvent.dispatched_at.is_null()) == 0
+
+
+async def test_odd_digits_in_the_notification_forms_are_refused(client):
+    api = Api(client)
+    await api.token("reader@example.org", name="Rémi")
+    await sign_in(client, "reader@example.org")
+    assert (await post(client, "/notifications/read", {"id": "²"})).status_code == 400
+    followed = await post(client, "/notifications/follows", {"target": "proposal", "id": "²"})
+    assert followed.status_code == 400
