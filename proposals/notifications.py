@@ -5,6 +5,7 @@ path. Each person chooses per kind of event: immediate, daily or weekly digest, 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -238,27 +239,45 @@ async def _dispatch(event_id: int, queue_mail) -> bool:
     return True
 
 
+# One statement writes an event's notifications, whatever the number of recipients (given as a JSON
+# list): each with the mode its recipient chose for the kind, immediate when none. The database does
+# the work, not the worker's event loop that answers pages meanwhile.
+FAN_OUT = {
+    "sqlite": (
+        "INSERT INTO notification (account, event, kind, created_at, mail) "
+        "SELECT r.value, {}, {}, {}, coalesce(s.mode, 'immediate') FROM json_each({}) AS r "
+        "LEFT JOIN notification_setting AS s ON s.account = r.value AND s.kind = {} "
+        "RETURNING id, account, mail"
+    ),
+    "postgres": (
+        "INSERT INTO notification (account, event, kind, created_at, mail) "
+        "SELECT r.value::int, {}, {}, {}, coalesce(s.mode, 'immediate') "
+        "FROM jsonb_array_elements_text({}::jsonb) AS r "
+        "LEFT JOIN notification_setting AS s ON s.account = r.value::int AND s.kind = {} "
+        "RETURNING id, account, mail"
+    ),
+}
+
+
 async def _notify(event: dict, queue_mail) -> None:
     recipients = sorted(await audience(event))
     if not recipients:
         return
-    modes = await settings_of(recipients)
-    now = datetime.now(UTC)
-    rows = [
-        Notification(
-            account=account,
-            event=event["id"],
-            kind=event["kind"],
-            created_at=now,
-            mail=modes.get((account, event["kind"]), "immediate"),
-        )
-        for account in recipients
+    engine = Notification._meta.db
+    written = await Notification.raw(
+        FAN_OUT[engine.engine_type],
+        event["id"],
+        event["kind"],
+        datetime.now(UTC),
+        json.dumps(recipients),
+        event["kind"],
+    )
+    immediate = [
+        {"id": row["id"], "account": row["account"]} for row in written if row["mail"] == "immediate"
     ]
-    await Notification.insert(*rows)
-    immediate = [{"id": row.id, "account": row.account} for row in rows if row.mail == "immediate"]
     if immediate and queue_mail is not None:
         await queue_mail(immediate, event)
-    await announce(*(notifications_topic(account) for account in recipients))
+    # No announcement per recipient: each page's unread count is kept a few seconds only.
 
 
 # --- what a notification says -------------------------------------------------------------------

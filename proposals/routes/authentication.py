@@ -21,6 +21,8 @@ from proposals.topics import account_topic, notifications_topic
 from web.failures import NotSignedIn
 from web.requests import read_scope
 
+UNREAD_TTL = 5.0  # seconds
+
 
 def is_api(path: str) -> bool:
     return path.startswith("/api/")
@@ -57,10 +59,12 @@ def authentication_middleware(app: ASGIApp) -> ASGIApp:
                     key, lambda: lookup(secret), topics=_actor_topics
                 )
             if actor is not None and not api:  # the header of pages shows the unread count
+                # Kept a few seconds (new notifications are not announced, one's own reading is).
                 scope["unread"] = await scope["litestar_app"].state.reads.get(
                     ("unread", actor.id),
                     partial(unread_count, actor.id),
                     topics=(notifications_topic(actor.id),),
+                    ttl=UNREAD_TTL,
                 )
         scope["user"] = actor
         await app(scope, receive, send)
