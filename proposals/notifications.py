@@ -246,15 +246,13 @@ FAN_OUT = {
     "sqlite": (
         "INSERT INTO notification (account, event, kind, created_at, mail) "
         "SELECT r.value, {}, {}, {}, coalesce(s.mode, 'immediate') FROM json_each({}) AS r "
-        "LEFT JOIN notification_setting AS s ON s.account = r.value AND s.kind = {} "
-        "RETURNING id, account, mail"
+        "LEFT JOIN notification_setting AS s ON s.account = r.value AND s.kind = {}"
     ),
     "postgres": (
         "INSERT INTO notification (account, event, kind, created_at, mail) "
         "SELECT r.value::int, {}, {}, {}, coalesce(s.mode, 'immediate') "
         "FROM jsonb_array_elements_text({}::jsonb) AS r "
-        "LEFT JOIN notification_setting AS s ON s.account = r.value::int AND s.kind = {} "
-        "RETURNING id, account, mail"
+        "LEFT JOIN notification_setting AS s ON s.account = r.value::int AND s.kind = {}"
     ),
 }
 
@@ -264,7 +262,7 @@ async def _notify(event: dict, queue_mail) -> None:
     if not recipients:
         return
     engine = Notification._meta.db
-    written = await Notification.raw(
+    await Notification.raw(
         FAN_OUT[engine.engine_type],
         event["id"],
         event["kind"],
@@ -272,9 +270,10 @@ async def _notify(event: dict, queue_mail) -> None:
         json.dumps(recipients),
         event["kind"],
     )
-    immediate = [
-        {"id": row["id"], "account": row["account"]} for row in written if row["mail"] == "immediate"
-    ]
+    # Only those wanted at once come back to the worker (digests and "never" stay in the database).
+    immediate = await Notification.select(Notification.id, Notification.account).where(
+        (Notification.event == event["id"]) & (Notification.mail == "immediate")
+    )
     if immediate and queue_mail is not None:
         await queue_mail(immediate, event)
     # No announcement per recipient: each page's unread count is kept a few seconds only.

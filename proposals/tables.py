@@ -363,6 +363,7 @@ INDEXES: dict[str, tuple[Column, ...]] = {
     "delphi_item_proposal": (DelphiItem.proposal, DelphiItem.round),
     "follow_target": (Follow.target, Follow.key),
     "notification_inbox": (Notification.account, Notification.id),
+    "notification_of_event": (Notification.event, Notification.mail),
     "notification_event_pending": (NotificationEvent.dispatched_at, NotificationEvent.id),
     "mail_outbox_due": (MailOutbox.sent_at, MailOutbox.next_attempt_at),
 }
