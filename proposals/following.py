@@ -63,11 +63,3 @@ async def follows_of(account_id: int) -> list[tuple[str, str]]:
         await Follow.select(Follow.target, Follow.key).where(Follow.account == account_id).order_by(Follow.id)
     )
     return [(row["target"], row["key"]) for row in rows]
-
-
-async def is_following(account_id: int, target: str, key: str) -> bool:
-    return bool(
-        await Follow.exists().where(
-            (Follow.account == account_id) & (Follow.target == target) & (Follow.key == key)
-        )
-    )

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
-from proposals.notifications import KINDS, notification_path, notification_text
-from proposals.tables import Account, MailOutbox, Notification, NotificationSetting
+from proposals.notifications import KINDS, notification_path, notification_text, save_modes
+from proposals.tables import Account, MailOutbox, Notification
 from web.i18n import LANGUAGES, translated
 from web.messages import Message
 from web.templating import Templates
@@ -68,15 +68,7 @@ def read_unsubscribe_token(secret: str, token: str) -> tuple[int, str] | None:
 async def unsubscribe(account_id: int, scope: str) -> None:
     """Stop the e-mails of one kind of event, or of all (the notifications stay in the app)."""
     kinds = KINDS if scope == "all" else (scope,)
-    async with NotificationSetting._meta.db.transaction():
-        for kind in kinds:
-            await NotificationSetting.insert(
-                NotificationSetting(account=account_id, kind=kind, mode="never")
-            ).on_conflict(
-                target=(NotificationSetting.account, NotificationSetting.kind),
-                action="DO UPDATE",
-                values=[NotificationSetting.mode],
-            )
+    await save_modes(account_id, dict.fromkeys(kinds, "never"))
 
 
 # --- writing e-mails ----------------------------------------------------------------------------

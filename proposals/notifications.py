@@ -449,13 +449,18 @@ async def set_notification_settings(actor: Actor | None, changes: object) -> dic
                 kind=kind,
                 modes=", ".join(MODES),
             )
+    await save_modes(actor.id, changes)
+    return await notification_settings(actor.id)
+
+
+async def save_modes(account_id: int, modes: dict[str, str]) -> None:
+    """Each kind's mode for an account (checked by the caller), in one transaction."""
     async with NotificationSetting._meta.db.transaction():
-        for kind, mode in changes.items():  # at most eight kinds
+        for kind, mode in modes.items():  # at most eight kinds
             await NotificationSetting.insert(
-                NotificationSetting(account=actor.id, kind=kind, mode=mode)
+                NotificationSetting(account=account_id, kind=kind, mode=mode)
             ).on_conflict(
                 target=(NotificationSetting.account, NotificationSetting.kind),
                 action="DO UPDATE",
                 values=[NotificationSetting.mode],
             )
-    return await notification_settings(actor.id)
