@@ -4,8 +4,9 @@
 
 Seeds a new SQLite file (bench/notifications.py's world: followers of the theme REC, each taking
 comments as a daily digest), starts `referentiel serve --workers 2` on it with a fast mail loop, and
-runs wrk on a proposal page and an indicator page: once at rest, once right after the burst of events
-is written (the workers' mail loops turn it into notifications meanwhile). Prints JSON.
+runs wrk on a proposal page and an indicator page: at rest, then in 5 s windows, each page in turn,
+from the moment a burst of events is written until the workers' mail loops have turned all of it into
+notifications, and one window more. Prints JSON: each window's rate as a share of the page's at rest.
 """
 
 from __future__ import annotations
@@ -35,8 +36,22 @@ async def seed(followers: int) -> None:
     await notifications.main(followers, events=0, mails=0)
 
 
-def measure(base: str) -> dict:
-    return {page: run_wrk(base + page, {}, threads=2, connections=8, duration=8) for page in PAGES}
+WINDOW = 5  # seconds of wrk per measure
+
+
+def measure(url: str) -> dict:
+    result = run_wrk(url, {}, threads=2, connections=8, duration=WINDOW)
+    return {"rps": result["rps"], "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"]}
+
+
+def progress(path: str) -> tuple[int, int]:
+    """Notifications written, events still waiting."""
+    with sqlite3.connect(path) as db:
+        written = db.execute("SELECT count(*) FROM notification").fetchone()[0]
+        waiting = db.execute(
+            "SELECT count(*) FROM notification_event WHERE dispatched_at IS NULL"
+        ).fetchone()[0]
+    return written, waiting
 
 
 def main(followers: int, events: int) -> dict:
@@ -58,7 +73,7 @@ def main(followers: int, events: int) -> dict:
     base = f"http://127.0.0.1:{port}"
     try:
         time.sleep(4)
-        at_rest = measure(base)
+        at_rest = {page: measure(base + page) for page in PAGES}
         now = datetime.now(UTC).isoformat()
         with sqlite3.connect(path) as db:
             db.executemany(
@@ -67,20 +82,29 @@ def main(followers: int, events: int) -> dict:
                 [("comment", json.dumps({"number": 1, "title": f"E{n}"}), now) for n in range(events)],
             )
         started = time.monotonic()
-        during = measure(base)
-        with sqlite3.connect(path) as db:
-            written = db.execute("SELECT count(*) FROM notification").fetchone()[0]
-            waiting = db.execute(
-                "SELECT count(*) FROM notification_event WHERE dispatched_at IS NULL"
-            ).fetchone()[0]
+        # Windows in turn on each page until every event is told, and one more after.
+        windows, waiting, told_within = [], events, None
+        while waiting or not windows or windows[-1]["events_waiting"]:
+            page = PAGES[len(windows) % len(PAGES)]
+            figures = measure(base + page)
+            written, waiting = progress(path)
+            if not waiting and told_within is None:
+                told_within = round(time.monotonic() - started, 1)
+            windows.append(
+                {
+                    "page": page,
+                    **figures,
+                    "share_of_rest": round(figures["rps"] / at_rest[page]["rps"], 2),
+                    "notifications_written": written,
+                    "events_waiting": waiting,
+                }
+            )
         return {
             "followers": followers,
             "events": events,
-            "notifications_written_during_the_measure": written,
-            "events_still_waiting_after_it": waiting,
-            "seconds": round(time.monotonic() - started, 1),
+            "every_event_told_within_seconds": told_within,
             "at_rest": at_rest,
-            "during_fan_out": during,
+            "windows_after_the_burst": windows,
         }
     finally:
         server.terminate()

@@ -5,11 +5,13 @@ path. Each person chooses per kind of event: immediate, daily or weekly digest, 
 
 from __future__ import annotations
 
-import json
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from piccolo.querystring import QueryString
 
 from indicators import urls
 from proposals.roles import Actor
@@ -98,9 +100,11 @@ async def told(keys: list[str]) -> set[str]:
 
 
 # --- who hears of an event ----------------------------------------------------------------------
+# Each is a query of account ids, never a list brought into Python: the database finds an event's
+# audience and writes its notifications in one statement (`_notify`).
 
 
-async def _proposal_audience(proposal_id: int) -> set[int]:
+async def _proposal_audience(proposal_id: int) -> list[QueryString]:
     """Followers of the proposal, of its indicator and of its theme, and members of the working group
     answering for its theme (or of the territorial network keeping its adaptation)."""
     row = (
@@ -115,28 +119,20 @@ async def _proposal_audience(proposal_id: int) -> set[int]:
         .first()
     )
     if row is None:
-        return set()
+        return []
     keys = [("proposal", str(proposal_id)), ("theme", f"{row['slug']}/{row['theme_code']}")]
     if row["indicator_code"]:
         keys.append(("indicator", f"{row['slug']}/{row['indicator_code']}"))
-    followers = await Follow.select(Follow.account).where(
-        _any((Follow.target == target) & (Follow.key == key) for target, key in keys)
-    )
+    followed = _any((Follow.target == target) & (Follow.key == key) for target, key in keys)
     if row["network"] is not None:
-        group_ids = [row["network"]]
+        groups = WorkingGroupMember.working_group == row["network"]
     else:
-        groups = await WorkingGroupTheme.select(WorkingGroupTheme.working_group).where(
-            WorkingGroupTheme.theme == row["theme"]
+        groups = WorkingGroupMember.working_group.is_in(
+            WorkingGroupTheme.select(WorkingGroupTheme.working_group).where(
+                WorkingGroupTheme.theme == row["theme"]
+            )
         )
-        group_ids = [g["working_group"] for g in groups]
-    members = (
-        await WorkingGroupMember.select(WorkingGroupMember.account).where(
-            WorkingGroupMember.working_group.is_in(group_ids)
-        )
-        if group_ids
-        else []
-    )
-    return {r["account"] for r in followers} | {m["account"] for m in members}
+    return [_ids(Follow.account, followed), _ids(WorkingGroupMember.account, groups)]
 
 
 def _any(conditions: Iterable):
@@ -146,38 +142,33 @@ def _any(conditions: Iterable):
     return combined
 
 
-async def _framework_audience(slug: str) -> set[int]:
+def _framework_audience(slug: str) -> list[QueryString]:
     """Whoever follows an indicator or a theme of the framework, and the members of its working
     groups (followers of a proposal hear of its decision, which names the release)."""
-    followers = await Follow.select(Follow.account).where(
-        Follow.target.is_in(["indicator", "theme"]) & Follow.key.like(f"{slug}/%")
+    followed = Follow.target.is_in(["indicator", "theme"]) & Follow.key.like(f"{slug}/%")
+    groups = WorkingGroupMember.working_group.is_in(
+        WorkingGroup.select(WorkingGroup.id).where(WorkingGroup.framework.slug == slug)
     )
-    members = await WorkingGroupMember.select(WorkingGroupMember.account).where(
-        WorkingGroupMember.working_group.is_in(
-            WorkingGroup.select(WorkingGroup.id).where(WorkingGroup.framework.slug == slug)
-        )
-    )
-    return {r["account"] for r in followers} | {m["account"] for m in members}
+    return [_ids(Follow.account, followed), _ids(WorkingGroupMember.account, groups)]
 
 
-async def audience(event: dict) -> set[int]:
-    """The accounts that hear of an event: never its actor, only active accounts."""
+def _ids(column, condition) -> QueryString:
+    """The account ids of `column` where `condition` holds, named `id` (for the union's rows)."""
+    return column._meta.table.select(column.as_alias("id")).where(condition).querystrings[0]
+
+
+async def audience(event: dict) -> list[QueryString]:
+    """Queries whose union is the accounts that hear of an event (the actor and inactive accounts
+    are left out where the notifications are written)."""
     data = event["data"]
     if "recipients" in data:
-        found = set(data["recipients"])
-    elif event["kind"] in ABOUT_A_PROPOSAL and event["proposal"] is not None:
-        found = await _proposal_audience(event["proposal"])
-    elif event["kind"] == "release":
-        found = await _framework_audience(data["framework"])
-    else:
-        found = set()
-    found.discard(event["actor"])
-    if not found:
-        return found
-    active = await Account.select(Account.id).where(
-        Account.id.is_in(sorted(found)) & (Account.is_active == True)  # noqa: E712 (SQL, not Python)
-    )
-    return {row["id"] for row in active}
+        named = [int(account) for account in data["recipients"]]
+        return [_ids(Account.id, Account.id.is_in(named))] if named else []
+    if event["kind"] in ABOUT_A_PROPOSAL and event["proposal"] is not None:
+        return await _proposal_audience(event["proposal"])
+    if event["kind"] == "release":
+        return _framework_audience(data["framework"])
+    return []
 
 
 # --- turning events into notifications ----------------------------------------------------------
@@ -193,11 +184,12 @@ async def settings_of(account_ids: Iterable[int]) -> dict[tuple[int, str], str]:
     return {(row["account"], row["kind"]): row["mode"] for row in rows}
 
 
-async def dispatch_events(queue_mail=None, limit: int = EVENTS_PER_BATCH) -> int:
+async def dispatch_events(queue_mail=None, limit: int = EVENTS_PER_BATCH, pause=None) -> int:
     """Turn the oldest undispatched events into notifications, each event in its own transaction
     with its notifications and e-mails (so a crash leaves it whole or undone, and it is dispatched
-    once). `queue_mail(notifications, event)` writes the e-mails of those wanted at once. Returns how
-    many events were dispatched."""
+    once). `queue_mail(notifications, event)` writes the e-mails of those wanted at once; `pause(s)`,
+    awaited after each event with the seconds it took, lets a caller pace the work. Returns how many
+    events were dispatched."""
     pending = (
         await NotificationEvent.select(NotificationEvent.id)
         .where(NotificationEvent.dispatched_at.is_null())
@@ -206,6 +198,7 @@ async def dispatch_events(queue_mail=None, limit: int = EVENTS_PER_BATCH) -> int
     )
     done = 0
     for item in pending:
+        started = time.monotonic()
         try:
             if not await _dispatch(item["id"], queue_mail):
                 continue
@@ -215,6 +208,8 @@ async def dispatch_events(queue_mail=None, limit: int = EVENTS_PER_BATCH) -> int
                 NotificationEvent.id == item["id"]
             )
         done += 1
+        if pause is not None:
+            await pause(time.monotonic() - started)
     return done
 
 
@@ -239,36 +234,32 @@ async def _dispatch(event_id: int, queue_mail) -> bool:
     return True
 
 
-# One statement writes an event's notifications, whatever the number of recipients (given as a JSON
-# list): each with the mode its recipient chose for the kind, immediate when none. The database does
-# the work, not the worker's event loop that answers pages meanwhile.
-FAN_OUT = {
-    "sqlite": (
-        "INSERT INTO notification (account, event, kind, created_at, mail) "
-        "SELECT r.value, {}, {}, {}, coalesce(s.mode, 'immediate') FROM json_each({}) AS r "
-        "LEFT JOIN notification_setting AS s ON s.account = r.value AND s.kind = {}"
-    ),
-    "postgres": (
-        "INSERT INTO notification (account, event, kind, created_at, mail) "
-        "SELECT r.value::int, {}, {}, {}, coalesce(s.mode, 'immediate') "
-        "FROM jsonb_array_elements_text({}::jsonb) AS r "
-        "LEFT JOIN notification_setting AS s ON s.account = r.value::int AND s.kind = {}"
-    ),
-}
+# One statement writes an event's notifications, whatever the number of recipients: the union of
+# its audience's queries, active accounts but the actor, each with the mode its recipient chose for
+# the kind (immediate when none). The database does the work, not the worker's event loop that
+# answers pages meanwhile.
+FAN_OUT = (
+    "INSERT INTO notification (account, event, kind, created_at, mail) "
+    "SELECT a.id, {}, {}, {}, coalesce(s.mode, 'immediate') "
+    "FROM ({}) AS r JOIN account AS a ON a.id = r.id "
+    "LEFT JOIN notification_setting AS s ON s.account = a.id AND s.kind = {} "
+    "WHERE a.is_active AND a.id <> {}"
+)
 
 
 async def _notify(event: dict, queue_mail) -> None:
-    recipients = sorted(await audience(event))
-    if not recipients:
+    queries = await audience(event)
+    if not queries:
         return
-    engine = Notification._meta.db
+    union = QueryString(" UNION ".join("{}" for _ in queries), *queries)
     await Notification.raw(
-        FAN_OUT[engine.engine_type],
+        FAN_OUT,
         event["id"],
         event["kind"],
         datetime.now(UTC),
-        json.dumps(recipients),
+        union,
         event["kind"],
+        event["actor"] if event["actor"] is not None else 0,
     )
     # Only those wanted at once come back to the worker (digests and "never" stay in the database).
     immediate = await Notification.select(Notification.id, Notification.account).where(

@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from indicators import urls
+from proposals.accounts import set_active
 from proposals.discussion import add_comment
 from proposals.following import follow, follows_of, target_key, unfollow
 from proposals.mail import (
@@ -121,6 +122,23 @@ async def test_authors_commenters_followers_and_the_group_hear_of_a_comment():
     assert await mark_read(stranger, [note.id]) == 0  # another account's notification is not touched
     await unfollow(follower, "theme", f"{SLUG}/REC")
     assert await follows_of(follower.id) == []
+
+
+async def test_deactivated_accounts_and_the_actor_hear_nothing():
+    author = await make_account("Awa")
+    gone = await make_account("Gaston")
+    named = await make_account("Nadia")
+    proposal = await add_proposal(author)
+    await follow(gone, "proposal", str(proposal.id))
+    await set_active(await make_steward(), gone.id, False)
+    await add_comment(author, proposal.id, "Je précise.")  # the author is the actor: not told
+    await emit("vote_closing", proposal=proposal.id, data={"recipients": [gone.id, named.id, author.id]})
+    await dispatch()
+    heard = [
+        (row["account"], row["kind"])
+        for row in await Notification.select(Notification.account, Notification.kind)
+    ]
+    assert sorted(heard) == sorted([(author.id, "vote_closing"), (named.id, "vote_closing")])
 
 
 async def test_what_can_be_followed_is_checked():
@@ -270,11 +288,22 @@ async def test_notifications_through_the_api_and_the_pages(client):
     await sign_in(client, "author@example.org")
     page = unescaped(await client.get(f"/proposals/{pid}"))
     assert '<a href="/notifications">Notifications <span class="badge unread">1</span></a>' in page
+    # Published pages are shared by signed-in viewers, each seeing their own count; the ETag
+    # changes with it, so a page revalidated after reading is sent again.
+    release = await client.get(f"/frameworks/{SLUG}/releases/1.0.0")
+    assert '<a href="/notifications">Notifications <span class="badge unread">1</span></a>' in release.text
+    etag = release.headers["etag"]
+    assert (
+        await client.get(f"/frameworks/{SLUG}/releases/1.0.0", headers={"If-None-Match": etag})
+    ).status_code == 304
     inbox = unescaped(await client.get("/notifications"))
     assert "Rémi a commenté la proposition" in inbox
     assert (await post(client, "/notifications/read", {"all": "1"})).status_code == 303
     page = unescaped(await client.get(f"/proposals/{pid}"))
     assert '<a href="/notifications">Notifications</a>' in page
+    release = await client.get(f"/frameworks/{SLUG}/releases/1.0.0", headers={"If-None-Match": etag})
+    assert release.status_code == 200 and release.headers["etag"] != etag
+    assert '<a href="/notifications">Notifications</a>' in release.text and "unread-slot" not in release.text
     assert (await post(client, "/notifications/settings", {"decision": "never"})).status_code == 303
     settings_now = (await api.call("GET", "/accounts/me/notification-settings", author)).json()
     assert settings_now["decision"] == "never"
