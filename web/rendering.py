@@ -13,11 +13,10 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 from functools import cache
 
 from litestar import Request, Response
-from markupsafe import Markup
 
 from web.csrf import csrf_token
 from web.requests import language_of, viewer_of
-from web.responses import HTML, Body, shared_response, started_at
+from web.responses import HTML, UNREAD_SLOT, Body, shared_response, started_at, unread_badge
 from web.templating import Templates
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -33,17 +32,6 @@ def _address(request: Request) -> str:
     return request.scope["path"] + (f"?{query}" if query else "")
 
 
-def unread_badge(request: Request) -> Markup:
-    """The unread count beside the header's link to notifications (nothing when there is none)."""
-    count = request.scope.get("unread")
-    return Markup(' <span class="badge unread">{}</span>').format(count) if count else Markup("")
-
-
-@cache
-def _unread_slot() -> str:
-    return f"unread-slot-{secrets.token_hex(16)}"
-
-
 def page(request: Request, template: str, status_code: int = 200, **context: object) -> Response:
     """A page made for this request (the language switch comes back to it, query included: a page
     read through a share link stays readable in the other language)."""
@@ -55,7 +43,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: obj
         signed_in=actor is not None,
         csrf_token=csrf_token(request),
         request_path=_address(request),
-        unread=unread_badge(request),
+        unread=unread_badge(request.scope.get("unread")),
         **context,
     )
     return Response(html, status_code=status_code, media_type=HTML, headers=NO_STORE)
@@ -123,7 +111,7 @@ async def page_for_many(
             actor=None,  # nothing personal in such a page: the key says what differs
             signed_in=viewer.signed_in,
             csrf_token=slot,
-            unread=_unread_slot(),
+            unread=UNREAD_SLOT,
             request_path=_address(request) if keep_query else request.scope["path"],
             **context,
             **loaded,
@@ -133,5 +121,7 @@ async def page_for_many(
     parts = await request.app.state.reads.get(
         ("page", template, key, viewer), produce, topics=topics, since=started_at(request)
     )
-    html = f'value="{csrf_token(request)}"'.join(parts).replace(_unread_slot(), unread_badge(request))
+    html = f'value="{csrf_token(request)}"'.join(parts).replace(
+        UNREAD_SLOT, unread_badge(request.scope.get("unread"))
+    )
     return Response(html, media_type=HTML, headers=NO_STORE)

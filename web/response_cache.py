@@ -26,7 +26,7 @@ def _lookup(scope: Scope) -> Stored | None:
     entry = cache.lookup(response_key(scope, ANY_VIEWER)) or cache.lookup(
         response_key(scope, viewer_in(scope).variant)
     )
-    return entry.value if entry is not None else None
+    return entry.value.for_viewer(scope) if entry is not None else None
 
 
 def response_cache_middleware(app: ASGIApp) -> ASGIApp:

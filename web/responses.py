@@ -9,11 +9,13 @@ is made from (`topics`) decides when a write makes it stale; a numbered release 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from litestar import Request, Response
 from litestar.types import Scope
+from markupsafe import Markup
 
 from web.requests import viewer_in
 
@@ -23,6 +25,14 @@ HTML = "text/html"  # Litestar adds "; charset=utf-8" to every text/* type
 JSON = "application/json"
 ANY_VIEWER = "*"  # an answer that is the same for every viewer (files, JSON)
 PAGE_HEADERS = {"Vary": "Accept-Language, Cookie"}
+# Where a page shared by signed-in viewers shows each one's unread count: a random string the server
+# never sends (no user text can hold it), filled in for each request.
+UNREAD_SLOT = f"unread-slot-{secrets.token_hex(16)}"
+
+
+def unread_badge(count: int | None) -> Markup:
+    """The unread count beside the header's link to notifications (nothing when there is none)."""
+    return Markup(' <span class="badge unread">{}</span>').format(count) if count else Markup("")
 
 
 @dataclass(frozen=True)
@@ -39,23 +49,36 @@ class Body:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """A whole answer as the response cache keeps it: its headers as sent, and its body."""
+    """A whole answer as the response cache keeps it: its headers as sent, and its body. A
+    `personal` one holds UNREAD_SLOT, filled in for each viewer (`for_viewer`)."""
 
     headers: dict[str, str]
     raw_headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
     media_type: str
     etag: str
+    personal: bool = False
 
     @classmethod
-    def of(cls, body: Body, headers: dict[str, str]) -> Stored:
+    def of(cls, body: Body, headers: dict[str, str], personal: bool = False) -> Stored:
+        headers = {**headers, "ETag": body.etag}
         everything = {
             **headers,
             "Content-Type": content_type(body.media_type),
             "Content-Length": str(len(body.content)),
         }
         raw = tuple((name.lower().encode(), value.encode()) for name, value in everything.items())
-        return cls(headers, raw, body.content, body.media_type, body.etag)
+        return cls(headers, raw, body.content, body.media_type, body.etag, personal)
+
+    def for_viewer(self, scope: Scope) -> Stored:
+        """The answer as this request's viewer sees it: with their unread count, and an ETag that
+        changes with it (a page revalidated after a new notification is sent again)."""
+        if not self.personal:
+            return self
+        count = scope.get("unread")
+        body = self.body.replace(UNREAD_SLOT.encode(), unread_badge(count).encode())
+        etag = f'{self.etag[:-1]}-{count}"' if count else self.etag
+        return Stored.of(Body(body, self.media_type, etag), self.headers)
 
     @property
     def size(self) -> int:
@@ -92,11 +115,12 @@ async def shared_response(
     cache_control: str = REVALIDATE,
     headers: dict[str, str] | None = None,
     per_viewer: bool = False,
+    personal: bool = False,
 ) -> Response[bytes]:
     """The answer of this address (its query ignored: published content takes none), made by
     `produce` once for every request of it (and, `per_viewer`, of the same language and signed-in
     state). An immutable answer (IMMUTABLE) is kept for good; another until one of `topics`
-    changes."""
+    changes. A `personal` one holds UNREAD_SLOT (Stored.for_viewer)."""
     viewer = viewer_in(request.scope)
     variant = viewer.variant if per_viewer else ANY_VIEWER
     all_headers = {"Cache-Control": cache_control, **(headers or {})}
@@ -105,7 +129,7 @@ async def shared_response(
 
     async def make() -> Stored:
         body = await produce()
-        return Stored.of(body, {"ETag": body.etag, **all_headers})
+        return Stored.of(body, all_headers, personal)
 
     immutable = cache_control == IMMUTABLE
     stored = await request.app.state.responses.get(
@@ -116,7 +140,7 @@ async def shared_response(
         size=lambda stored: stored.size,
         since=started_at(request),
     )
-    return answer(request, stored)
+    return answer(request, stored.for_viewer(request.scope))
 
 
 def answer(request: Request, stored: Stored) -> Response[bytes]:

@@ -24,7 +24,7 @@ from web.failures import NotFound
 from web.panels import INDICATOR, RELEASE, panel_topics, render_panels
 from web.rendering import templates_of
 from web.requests import site_base, viewer_of
-from web.responses import HTML, IMMUTABLE, REVALIDATE, Body, shared_response
+from web.responses import HTML, IMMUTABLE, REVALIDATE, UNREAD_SLOT, Body, shared_response
 
 
 async def _shared_page(
@@ -37,7 +37,8 @@ async def _shared_page(
 ) -> Response:
     """A page made of published content: rendered once per worker, address and viewer kind, then
     served as bytes until a publication in the framework (or another of `topics`) changes it. `load`
-    reads what the page needs beyond `context` (given the viewer's language), only when rendering."""
+    reads what the page needs beyond `context` (given the viewer's language), only when rendering.
+    Signed-in viewers each see their unread count in its header (web/responses.py UNREAD_SLOT)."""
     viewer = viewer_of(request)
     path = request.scope["path"]
 
@@ -46,10 +47,13 @@ async def _shared_page(
         # Off the event loop: an indicator's texts are Markdown, rendered with its page, and a
         # pathological text (capped at 50,000 characters) takes seconds in pure Python.
         values = {"signed_in": viewer.signed_in, "request_path": path, **context, **loaded}
+        if viewer.signed_in:
+            values["unread"] = UNREAD_SLOT
         html = await asyncio.to_thread(templates_of(request).render, template, viewer.language, **values)
         return Body.of(html, HTML)
 
-    return await shared_response(request, produce, topics=(release_topic(slug), *topics), per_viewer=True)
+    topics = (release_topic(slug), *topics)
+    return await shared_response(request, produce, topics=topics, per_viewer=True, personal=viewer.signed_in)
 
 
 @get("/", name="home")
