@@ -95,6 +95,31 @@ async def list_releases(framework: FrameworkInfo) -> list[ReleaseSummary]:
     return [ReleaseSummary(**row) for row in rows]
 
 
+@dataclass(frozen=True)
+class PublishedRelease:
+    framework: str
+    version: str
+    codes: tuple[str, ...]  # its indicators', in reading order
+
+
+async def published_releases() -> list[PublishedRelease]:
+    """Every release of every framework, by framework slug then oldest first, with the codes of its
+    indicators: two queries, whatever the number of releases."""
+    releases = await ReleaseRow.select(
+        ReleaseRow.id, ReleaseRow.framework.slug.as_alias("slug"), ReleaseRow.version
+    ).order_by(ReleaseRow.framework.slug, *_ORDER)
+    entry = ReleaseEntry
+    entries = await entry.select(entry.release, entry.indicator.code.as_alias("code")).order_by(
+        entry.theme.position, entry.position
+    )
+    codes: dict[int, list[str]] = {}
+    for row in entries:
+        codes.setdefault(row["release"], []).append(row["code"])
+    return [
+        PublishedRelease(row["slug"], row["version"], tuple(codes.get(row["id"], ()))) for row in releases
+    ]
+
+
 async def current_version(framework: FrameworkInfo) -> str:
     row = (
         await ReleaseRow.select(ReleaseRow.version)

@@ -1,4 +1,4 @@
-"""What the backup and restore of both engines share: their errors, table counts and progress."""
+"""What the backup and restore of both engines share: their errors and table counts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 Say = Callable[[str], None]
 
-PROGRESS_EVERY_SECONDS = 1.0
 # Piccolo's record of the migrations applied: rows there are not data.
 MIGRATIONS_TABLE = "migration"
 

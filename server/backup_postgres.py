@@ -8,20 +8,19 @@ import os
 import re
 import shutil
 import subprocess  # pg_dump and pg_restore, with argument lists, never a shell  # nosec B404
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from server.backup_common import (
     MIGRATIONS_TABLE,
-    PROGRESS_EVERY_SECONDS,
     BackupError,
     Say,
     TableCount,
     ToolFailed,
     not_empty,
 )
+from server.progress import Throttle
 
 CLIENT_PACKAGE = "postgresql-client"
 
@@ -174,13 +173,12 @@ def _run_tool(command: list[str], env: dict[str, str], say: Say, table_line: str
     # For the type checker: stderr=PIPE always gives a stream.
     assert process.stderr is not None  # nosec B101
     messages: list[str] = []
-    tables, last = 0, time.monotonic()
+    tables, throttle = 0, Throttle()
     for line in process.stderr:
         found = re.search(table_line, line)
         if found:
             tables += 1
-            if time.monotonic() - last >= PROGRESS_EVERY_SECONDS:
-                last = time.monotonic()
+            if throttle.due():
                 say(f"{what}: table {tables} ({found.group(1)})")
         else:
             messages.append(line.rstrip())

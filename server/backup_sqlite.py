@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from pathlib import Path
 
 from server.backup_common import (
     MIGRATIONS_TABLE,
-    PROGRESS_EVERY_SECONDS,
     BackupError,
     Say,
     TableCount,
     ToolFailed,
     not_empty,
 )
+from server.progress import Throttle
 
 # Pages copied per step (4 MiB with the default page size): progress is shown between steps.
 STEP_PAGES = 1024
@@ -27,12 +26,10 @@ class _Progress:
 
     def __init__(self, what: str, say: Say) -> None:
         self.what, self.say = what, say
-        self.last = time.monotonic()
+        self.throttle = Throttle()
 
     def __call__(self, status: int, remaining: int, total: int) -> None:
-        now = time.monotonic()
-        if remaining and now - self.last >= PROGRESS_EVERY_SECONDS:
-            self.last = now
+        if remaining and self.throttle.due():
             done = total - remaining
             self.say(f"{self.what}: {100 * done // max(total, 1)}% ({done} of {total} pages)")
 

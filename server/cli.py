@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import os
 import sys
-import time
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 
@@ -22,7 +22,9 @@ from proposals.roles import Role
 from server import use_piccolo_conf
 from server.backup import BackupError, backup, restore
 from server.bootstrap import bootstrap, migrate
-from server.settings import Settings, SettingsError
+from server.mirror import MirrorError, Outcome, publish_site
+from server.progress import Counter, Throttle
+from server.settings import Settings, SettingsError, base_url
 from web.cache import Cache, Generations
 from web.failures import DomainError
 
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return args.command(settings, args)
-    except (SettingsError, DomainError) as error:
+    except (SettingsError, DomainError, MirrorError) as error:
         print(f"referentiel: {error}", file=sys.stderr)
         return 2
     except BackupError as error:
@@ -88,6 +90,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore_command.add_argument("file", type=Path, metavar="FILE")
     restore_command.set_defaults(command=_restore)
+
+    publish = commands.add_parser(
+        "publish-site",
+        help="write every published release into DIR as a static site (only the files that changed)",
+    )
+    publish.add_argument("folder", type=Path, metavar="DIR")
+    publish.add_argument(
+        "--base-url", help="the address the site's absolute links start with (default REFERENTIEL_BASE_URL)"
+    )
+    publish.set_defaults(command=_publish_site)
     return parser
 
 
@@ -203,12 +215,12 @@ async def _verify_database(settings: Settings) -> int:
         f"{sum(not check.ok for check in adaptations)} mismatch(es)."
     )
 
-    chain = {"entries": 0, "head": "", "shown": time.monotonic()}
+    chain = {"entries": 0, "head": ""}
+    throttle = Throttle()
 
     def progress(entries: int, head: str) -> None:
         chain.update(entries=entries, head=head)
-        if time.monotonic() - chain["shown"] >= 1:
-            chain["shown"] = time.monotonic()
+        if throttle.due():
             _say(f"audit log: {entries} entries checked...")
 
     broken = await check_chain(progress)
@@ -260,6 +272,35 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
     if status != 0:
         _say("The restored database does not verify: do not serve it; see the lines above.")
     return status
+
+
+def _publish_site(settings: Settings, args: argparse.Namespace) -> int:
+    if args.base_url is not None:
+        try:
+            settings = replace(settings, base_url=base_url(args.base_url))
+        except SettingsError:
+            raise SettingsError(
+                f"--base-url {args.base_url!r}: write the site's public address, e.g. https://referentiel.example.org"
+            ) from None
+    _require_database(settings)
+    counter = Counter("publish-site: files", sys.stderr)
+
+    def progress(done: int, total: int, written: int) -> None:
+        counter.update(done, total, f"{written:,} written")
+
+    async def run() -> Outcome:
+        await migrate(settings)
+        return await publish_site(settings, args.folder, progress)
+
+    try:
+        outcome = asyncio.run(run())
+    finally:
+        counter.close()
+    _say(
+        f"Published {outcome.total:,} files into {outcome.folder} for {settings.base_url} "
+        f"in {outcome.seconds:.1f} s: {outcome.written:,} written, {outcome.unchanged:,} unchanged."
+    )
+    return 0
 
 
 if __name__ == "__main__":
