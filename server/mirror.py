@@ -101,7 +101,7 @@ def file_for(address: str, is_page: bool) -> PurePosixPath:
     """Where an address is written in the mirror: a page as ADDRESS/index.html, a file at ADDRESS.
     nginx looks files up by the decoded address, so they are named by it."""
     parts = [part for part in unquote(address).split("/") if part]
-    if any(part in (".", "..") or "\0" in part for part in parts) or unquote(address).startswith("//"):
+    if any(part in (".", "..") or "\0" in part for part in parts):
         raise MirrorError(f"the address {address!r} cannot be written as a file")
     return PurePosixPath(*parts, "index.html") if is_page else PurePosixPath(*parts)
 
