@@ -287,7 +287,7 @@ def _filters(
     per query (a scalar subquery)."""
     framework = "(SELECT id FROM framework WHERE slug = {})"
     where: list[Combinable] = []
-    if framework_slug is not None:
+    if framework_slug is not None and theme is None:  # a theme is a framework's
         where.append(WhereRaw(f'"proposal"."framework" = {framework}', framework_slug))
     if status is not None:
         where.append(P.status == status)
