@@ -5,7 +5,9 @@ PostgreSQL, with `referentiel serve --workers 2`. Loopback only; run by hand (be
     .venv/bin/python bench/growth.py [--sizes 1000 100000] [--engines sqlite postgres]
         [--database-url postgresql://postgres@127.0.0.1:5432/bench] [--duration 5]
 
-Prints, for each engine, each address's first answer after the start (cold, ms) and p50 at each size,
+Prints, for each engine, each address's first answer after the start (cold, ms), p50 and requests/s
+at each size (wrk asks the same address again and again: mostly what the caches answer), the median
+time of 20 API pages that no cache has (by number near the end, and by `next` cursor),
 the ratio of the largest size's p50 to the smallest's (goal <= 1.3), and the API list's requests/s
 over /healthz's at the largest size (goal >= 0.15).
 """
@@ -16,9 +18,11 @@ import argparse
 import json
 import math
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from serving import HEALTH, Server, fetch, served
@@ -43,6 +47,31 @@ def addresses(proposals: int) -> dict[str, str]:
     }
 
 
+def walks(server: Server, proposals: int) -> dict[str, Result]:
+    """What a page costs when no cache has it: the median time of 20 pages each asked once (one
+    connection, one at a time), by number near the end of the API list, and by its `next` links."""
+    last = math.ceil(proposals / PER_PAGE)
+    api = server.base + "/api/v1/proposals"
+    found: dict[str, Result] = {}
+    timings = []
+    for number in range(max(2, last - 19), last + 1):
+        started = time.monotonic()
+        fetch(f"{api}?page={number}")
+        timings.append((time.monotonic() - started) * 1000)
+    found["API list, 20 last pages by number, each once"] = {"median_ms": statistics.median(timings)}
+    with urllib.request.urlopen(api, timeout=60) as response:
+        following = json.loads(response.read()).get("next")
+    timings = []
+    while following and len(timings) < 20:  # the cursors of this branch (absent before)
+        started = time.monotonic()
+        with urllib.request.urlopen(following, timeout=60) as response:
+            following = json.loads(response.read())["next"]
+        timings.append((time.monotonic() - started) * 1000)
+    if timings:
+        found["API list, 20 next pages by cursor, each once"] = {"median_ms": statistics.median(timings)}
+    return found
+
+
 def measure(server: Server, proposals: int, args: argparse.Namespace) -> dict[str, Result]:
     results: dict[str, Result] = {}
     for name, path in addresses(proposals).items():
@@ -58,7 +87,7 @@ def measure(server: Server, proposals: int, args: argparse.Namespace) -> dict[st
             file=sys.stderr,
         )
         server.check_alive(path)
-    return results
+    return {**results, **walks(server, proposals)}
 
 
 def print_table(engine: str, by_size: dict[int, dict[str, Result]]) -> None:
@@ -66,7 +95,11 @@ def print_table(engine: str, by_size: dict[int, dict[str, Result]]) -> None:
     small, large = by_size[sizes[0]], by_size[sizes[-1]]
     heads = "".join(f"  {f'{n:,} cold / p50 ms / req/s':>30}" for n in sizes)
     print(f"\n{engine}\n{'address':<22}{heads}  {'p50 ratio':>9}")
-    for name in small:
+    for name in (name for name in small if "median_ms" in small[name] and name in large):
+        cells = "".join(f"  {by_size[n][name]['median_ms']:>30.2f}" for n in sizes)
+        ratio = float(large[name]["median_ms"]) / max(float(small[name]["median_ms"]), 0.001)
+        print(f"{name}\n{'':<22}{cells}  {ratio:>9.2f} {'ok' if ratio <= RATIO_GOAL else 'MISS'}")
+    for name in (name for name in small if "median_ms" not in small[name]):
         cells = "".join(
             f"  {r['cold_ms']:>10.1f} / {r['p50_ms']:>6.2f} / {r['rps']:>7.0f}"
             for r in (by_size[n][name] for n in sizes)

@@ -212,10 +212,12 @@ async def list_proposals(
     counts: Cache | None = None,
 ) -> Page:
     """Proposals, newest first, filtered by framework, status, theme code and the local adaptation
-    they are made to. A page by its number, or by `cursor` (the page's `next_cursor` or
-    `previous_cursor`): the rows are found by a seek in an index on (created_at, id) after the
-    filters, never by reading every earlier row (a page number in the list's second half is sought
-    from its end). Three queries; the count is kept in `counts` until a proposal changes."""
+    they are made to. A page by `cursor` (a page's `next_cursor` or `previous_cursor`) is a seek in
+    an index on the filters then (created_at, id), whatever the number of proposals; a page by number
+    skips the ids before it in that index, or after it for a page in the list's second half (sought
+    from the end: the last page costs what the first does); the rows are joined for the page's ids
+    only. Two queries (the count, kept in `counts` until a proposal changes, and the page),
+    and those of the current revisions of the amendments shown."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(
             "Unknown status %(status)r: use one of %(statuses)s.",
