@@ -233,6 +233,8 @@ async def list_proposals(
             "per_page",
             maximum=MAX_PER_PAGE,
         )
+    if cursor is not None and page != 1:
+        raise InvalidInput("Give a page number or a cursor, not both.", "cursor")
     position = read_cursor(cursor) if cursor is not None else None
     if adaptation is not None:
         adaptation = positive_id(adaptation, Term("adaptation number"), "adaptation")

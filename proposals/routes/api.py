@@ -32,7 +32,6 @@ from proposals.services import refuse_unknown_theme
 from proposals.topics import PROPOSALS
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
-from web.failures import InvalidInput
 from web.messages import Term
 from web.numbers import whole_number
 from web.params import PageText, RowId, read_page
@@ -210,8 +209,6 @@ async def api_list_proposals(
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
 ) -> dict[str, Any]:
     refuse_unknown_query(request, LIST_QUERY)  # a misspelt filter must not silently list everything
-    if cursor is not None and page_text is not None:
-        raise InvalidInput("Give a page number or a cursor, not both.", "cursor")
     page = read_page(page_text)
     per_page = 20 if per_page_text is None else int(per_page_text)
     reads = request.app.state.reads

@@ -162,3 +162,5 @@ async def test_the_page_links_by_cursor_after_a_page_found_by_cursor(client):
     back = await client.get(links[0][0].replace("&amp;", "&"))
     assert first.items[0].title in back.text and "theme=REC" in links[0][0]
     assert (await client.get("/proposals?cursor=nonsense")).status_code == 400
+    both = await client.get(f"/proposals?page=2&cursor={first.next_cursor}")
+    assert both.status_code == 400 and "curseur" in both.text
