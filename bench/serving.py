@@ -159,9 +159,15 @@ def client_errors(log: Path) -> int:
 
 @contextmanager
 def served(
-    workers: int, database_url: str | None, *, recreate: bool = False, keep: bool = False
+    workers: int,
+    database_url: str | None,
+    *,
+    recreate: bool = False,
+    keep: bool = False,
+    seeder: list[str] | None = None,
 ) -> Iterator[Server]:
     """A seeded database and `referentiel serve` on a free port of 127.0.0.1, stopped at the end.
+    `seeder`: the command that seeds it (bench/seed.py by default), given the secrets file's path last.
 
     The temporary folder (database, server.log, secrets) is deleted unless `keep`, a failure, or a
     suspicious line in the log (tracebacks, errors) says to keep it."""
@@ -180,7 +186,8 @@ def served(
     command += ["--port", str(port), "--workers", str(workers)]
     print(f"bench: http://{HOST}:{port} workers={workers} database={url} log {log}", file=sys.stderr)
     secrets_file = folder / "secrets.json"
-    seed = [sys.executable, str(Path(__file__).with_name("seed.py")), str(secrets_file)]
+    seeder = seeder or [sys.executable, str(Path(__file__).with_name("seed.py"))]
+    seed = [*seeder, str(secrets_file)]
     if subprocess.run(seed, env=env, cwd=folder).returncode != 0:
         raise RuntimeError(f"seeding the database failed (a database that is not empty? {url})")
     failed = True

@@ -3,8 +3,13 @@ queries whatever their number."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from datetime import datetime
+
+from piccolo.columns.combination import Combinable, WhereRaw
+from piccolo.query.methods.select import Select
 
 from indicators.adaptation_queries import territory_name
 from indicators.compare import FieldChange
@@ -19,6 +24,8 @@ from proposals.services import (
     proposed_text,
 )
 from proposals.tables import Proposal
+from proposals.topics import PROPOSALS
+from web.cache import Cache
 from web.failures import InvalidInput, NotFound
 from web.messages import Term
 from web.paging import Paged
@@ -201,9 +208,16 @@ async def list_proposals(
     page: int = 1,
     per_page: int = 20,
     adaptation: int | None = None,
+    cursor: str | None = None,
+    counts: Cache | None = None,
 ) -> Page:
     """Proposals, newest first, filtered by framework, status, theme code and the local adaptation
-    they are made to. Four queries."""
+    they are made to. A page by `cursor` (a page's `next_cursor` or `previous_cursor`) is a seek in
+    an index on the filters then (created_at, id), whatever the number of proposals; a page by number
+    skips the ids before it in that index, or after it for a page in the list's second half (sought
+    from the end: the last page costs what the first does); the rows are joined for the page's ids
+    only. Two queries (the count, kept in `counts` until a proposal changes, and the page),
+    and those of the current revisions of the amendments shown."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(
             "Unknown status %(status)r: use one of %(statuses)s.",
@@ -219,23 +233,97 @@ async def list_proposals(
             "per_page",
             maximum=MAX_PER_PAGE,
         )
-    where = []
-    if framework_slug is not None:
-        where.append(P.framework.slug == framework_slug)
-    if status is not None:
-        where.append(P.status == status)
-    if theme is not None:
-        where.append(P.theme.code == theme)
+    if cursor is not None and page != 1:
+        raise InvalidInput("Give a page number or a cursor, not both.", "cursor")
+    position = read_cursor(cursor) if cursor is not None else None
     if adaptation is not None:
-        where.append(P.adaptation == positive_id(adaptation, Term("adaptation number"), "adaptation"))
-    query = P.select(*_SUMMARY_COLUMNS).order_by(P.created_at, P.id, ascending=False)
-    count = P.count()
-    if where:
-        query, count = query.where(*where), count.where(*where)
-    total = await count
-    rows = await query.limit(per_page).offset((page - 1) * per_page)
+        adaptation = positive_id(adaptation, Term("adaptation number"), "adaptation")
+    where = _filters(framework_slug, status, theme, adaptation)
+
+    async def count() -> int:
+        return await P.count().where(*where)
+
+    key = ("proposal-count", framework_slug, status, theme, adaptation)
+    total = await (counts.get(key, count, topics=(PROPOSALS,)) if counts is not None else count())
+    if position is not None:
+        older, moment, last_id = position
+        beyond = "<" if older else ">"
+        seek = WhereRaw(f'("proposal"."created_at", "proposal"."id") {beyond} ({{}}, {{}})', moment, last_id)
+        ids = _ids([*where, seek], newest_first=older).limit(per_page + 1)
+        number = None
+    elif page > 1 and (page - 1) * per_page >= total / 2:
+        # In the second half: sought from the oldest, so that the last page costs what the first does.
+        end = max(0, total - page * per_page)
+        ids = _ids(where, newest_first=False).limit(max(0, total - (page - 1) * per_page - end)).offset(end)
+        number = page
+    else:
+        ids = _ids(where, newest_first=True).limit(per_page).offset((page - 1) * per_page)
+        number = page
+    # The page's ids first, then their rows with what they join: no join for the rows skipped.
+    query = P.select(*_SUMMARY_COLUMNS).where(P.id.is_in(ids))
+    rows = await query.order_by(P.created_at, P.id, ascending=False)
+    has_newer, has_older = page > 1, page * per_page < total
+    if position is not None:
+        more = len(rows) > per_page
+        if older:
+            rows, has_older, has_newer = rows[:per_page], more, True
+        else:
+            rows, has_newer, has_older = rows[len(rows) - per_page :] if more else rows, more, True
     current = await current_revisions(
         {(r["framework"], r["indicator_code"]) for r in rows if _nationally_undecided(r)}
     )
     items = [ProposalSummary(**_common(row, is_stale(row, current))) for row in rows]
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return Page(
+        items=items,
+        total=total,
+        page=number,
+        per_page=per_page,
+        next_cursor=_cursor(True, rows[-1]) if rows and has_older else None,
+        previous_cursor=_cursor(False, rows[0]) if rows and has_newer else None,
+    )
+
+
+def _filters(
+    framework_slug: str | None, status: str | None, theme: str | None, adaptation: int | None
+) -> list[Combinable]:
+    """Conditions on the proposal's own columns (no join), so that an index on them, then on
+    (created_at, id), finds and orders the rows: the framework and the theme by their ids, read once
+    per query (a scalar subquery)."""
+    framework = "(SELECT id FROM framework WHERE slug = {})"
+    where: list[Combinable] = []
+    if framework_slug is not None and theme is None:  # a theme is a framework's
+        where.append(WhereRaw(f'"proposal"."framework" = {framework}', framework_slug))
+    if status is not None:
+        where.append(P.status == status)
+    if theme is not None and framework_slug is not None:
+        themes = f"(SELECT id FROM theme WHERE framework = {framework} AND code = {{}})"
+        where.append(WhereRaw(f'"proposal"."theme" = {themes}', framework_slug, theme))
+    elif theme is not None:
+        where.append(WhereRaw('"proposal"."theme" IN (SELECT id FROM theme WHERE code = {})', theme))
+    if adaptation is not None:
+        where.append(P.adaptation == adaptation)
+    return where
+
+
+def _ids(where: list[Combinable], newest_first: bool) -> Select:
+    query = P.select(P.id).order_by(P.created_at, P.id, ascending=not newest_first)
+    return query.where(*where) if where else query
+
+
+def _cursor(older: bool, row: dict) -> str:
+    """Where a page ends, as the list's next (older) or previous (newer) page starts after it."""
+    text = f"{'o' if older else 'n'}{row['created_at'].isoformat()}|{row['id']}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def read_cursor(text: str) -> tuple[bool, datetime, int]:
+    """(older, created_at, id) from a cursor this list gave; anything else is refused."""
+    try:
+        decoded = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True).decode()
+        direction, moment, number = decoded[0], *decoded[1:].split("|")
+        created_at, proposal_id = datetime.fromisoformat(moment), int(number)
+    except (ValueError, IndexError, TypeError, UnicodeDecodeError, binascii.Error):
+        created_at, proposal_id, direction = None, 0, ""
+    if direction not in ("o", "n") or created_at is None or created_at.tzinfo is None or proposal_id < 1:
+        raise InvalidInput("This cursor is not one the list gave: start again from the first page.", "cursor")
+    return direction == "o", created_at, proposal_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -77,13 +78,19 @@ def summary_json(item: ProposalSummary, base: str) -> dict[str, Any]:
     }
 
 
-def page_json(page: Page, base: str) -> dict[str, Any]:
+def page_json(page: Page, base: str, at_cursor: Callable[[str], str]) -> dict[str, Any]:
+    """`page` is null for a page found by a cursor; `next` and `previous` are the addresses of the
+    pages around it (null at the ends), `at_cursor` making one from a cursor."""
     return {
         "items": [summary_json(item, base) for item in page.items],
         "total": page.total,
         "page": page.page,
         "per_page": page.per_page,
         "pages": page.pages,
+        "next_cursor": page.next_cursor,
+        "previous_cursor": page.previous_cursor,
+        "next": at_cursor(page.next_cursor) if page.next_cursor else None,
+        "previous": at_cursor(page.previous_cursor) if page.previous_cursor else None,
     }
 
 

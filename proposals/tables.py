@@ -358,6 +358,18 @@ UNIQUE_INDEXES: dict[str, tuple[Column, ...]] = {
 }
 INDEXES: dict[str, tuple[Column, ...]] = {
     "proposal_listing": (Proposal.framework, Proposal.status, Proposal.id),
+    # The list, newest first, after each of its filters (proposals/reading.py list_proposals).
+    "proposal_recent": (Proposal.created_at, Proposal.id),
+    "proposal_framework_recent": (Proposal.framework, Proposal.created_at, Proposal.id),
+    "proposal_framework_status_recent": (
+        Proposal.framework,
+        Proposal.status,
+        Proposal.created_at,
+        Proposal.id,
+    ),
+    "proposal_status_recent": (Proposal.status, Proposal.created_at, Proposal.id),
+    "proposal_theme_recent": (Proposal.theme, Proposal.created_at, Proposal.id),
+    "proposal_adaptation_recent": (Proposal.adaptation, Proposal.created_at, Proposal.id),
     "comment_proposal": (Comment.proposal, Comment.id),
     "audit_log_target": (AuditEntry.target_type, AuditEntry.target_id, AuditEntry.id),
     "delphi_item_proposal": (DelphiItem.proposal, DelphiItem.round),

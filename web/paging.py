@@ -16,8 +16,11 @@ class Paged(Sequence[Item], Generic[Item]):
 
     items: list[Item]
     total: int
-    page: int
+    page: int | None  # None for a page found by a cursor: where it stands is not counted
     per_page: int
+    # Opaque positions of the pages after (older) and before (newer) this one, for lists read by cursor.
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
 
     @property
     def pages(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from indicators.adaptations import get_adaptation
 from indicators.queries import all_theme_codes, list_themes
+from indicators.topics import ADAPTATIONS, release_topic
 from proposals.discussion import COMMENTS_PER_PAGE, CommentPage, add_comment, hide_comment, list_comments
 from proposals.last_call import answer_concern, concerns_of, open_last_call, raise_concern
 from proposals.proposing import create_proposal, revise_proposal, withdraw_proposal
@@ -27,12 +29,14 @@ from proposals.serialize import (
     working_group_json,
 )
 from proposals.services import refuse_unknown_theme
+from proposals.topics import PROPOSALS
 from proposals.voting import cast_vote, decide_proposal, open_vote, vote_status
 from proposals.working_groups import add_member, create_working_group
 from web.messages import Term
 from web.numbers import whole_number
 from web.params import PageText, RowId, read_page
 from web.requests import refuse_unknown_query, site_base, strictly
+from web.responses import started_at
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):
@@ -180,7 +184,7 @@ async def propose(
 
 # 1 to 100, checked by its pattern (Litestar's int would take "1e2" or "١").
 PerPageText = Annotated[str | None, QueryParameter(name="per_page", pattern=r"^(100|[1-9][0-9]?)$")]
-LIST_QUERY = {"framework", "status", "theme", "adaptation", "page", "per_page"}
+LIST_QUERY = {"framework", "status", "theme", "adaptation", "page", "per_page", "cursor"}
 
 
 async def _check_filters(request: Request, framework: str | None, theme: str | None) -> None:
@@ -193,7 +197,7 @@ async def _check_filters(request: Request, framework: str | None, theme: str | N
         refuse_unknown_theme(theme, await all_theme_codes())
 
 
-@get("/proposals", summary="Proposals, newest first, paginated")
+@get("/proposals", summary="Proposals, newest first, paginated by page number or by cursor")
 async def api_list_proposals(
     request: Request,
     framework: Annotated[str | None, QueryParameter(max_length=100)] = None,
@@ -201,20 +205,48 @@ async def api_list_proposals(
     theme: Annotated[str | None, QueryParameter(max_length=20)] = None,
     adaptation_text: Annotated[str | None, QueryParameter(name="adaptation", max_length=20)] = None,
     page_text: PageText = None,
-    per_page_text: Annotated[
-        str | None, QueryParameter(name="per_page", pattern=r"^(100|[1-9][0-9]?)$")
-    ] = None,
+    per_page_text: PerPageText = None,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
 ) -> dict[str, Any]:
+    refuse_unknown_query(request, LIST_QUERY)  # a misspelt filter must not silently list everything
     page = read_page(page_text)
     per_page = 20 if per_page_text is None else int(per_page_text)
-    refuse_unknown_query(request, LIST_QUERY)  # a misspelt filter must not silently list everything
-    await _check_filters(request, framework, theme)
-    adaptation = None
-    if adaptation_text is not None:  # an unknown adaptation is a 404, as an unknown framework
-        number = whole_number(adaptation_text, Term("adaptation number"), "adaptation")
-        adaptation = (await get_adaptation(number)).id
-    result = await list_proposals(framework, status, theme, page, per_page, adaptation)
-    return page_json(result, site_base(request))
+    reads = request.app.state.reads
+
+    async def produce() -> dict[str, Any]:
+        await _check_filters(request, framework, theme)
+        adaptation = None
+        if adaptation_text is not None:  # an unknown adaptation is a 404, as an unknown framework
+            number = whole_number(adaptation_text, Term("adaptation number"), "adaptation")
+            adaptation = (await get_adaptation(number)).id
+        result = await list_proposals(framework, status, theme, page, per_page, adaptation, cursor, reads)
+        return page_json(result, site_base(request), _list_address(request))
+
+    # The same answer for everyone: read once for many requests, until a proposal, an adaptation or
+    # the current release of a framework listed changes (whether a proposal is outrun).
+    key = (
+        "api-proposals",
+        site_base(request),
+        framework,
+        status,
+        theme,
+        adaptation_text,
+        page,
+        per_page,
+        cursor,
+    )
+    return await reads.get(key, produce, topics=_list_topics, since=started_at(request))
+
+
+def _list_topics(body: dict[str, Any]) -> tuple[str, ...]:
+    return (PROPOSALS, ADAPTATIONS, *{release_topic(item["framework"]) for item in body["items"]})
+
+
+def _list_address(request: Request) -> Callable[[str], str]:
+    """The address of the list at another cursor, with the same filters."""
+    kept = [(name, value) for name, value in request.query_params.items() if name not in ("page", "cursor")]
+    address = site_base(request) + request.scope["path"]
+    return lambda cursor: f"{address}?{urlencode([*kept, ('cursor', cursor)])}"
 
 
 async def _proposal(request: Request, proposal_id: int) -> dict[str, Any]:
