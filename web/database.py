@@ -6,6 +6,7 @@ Making an engine touches nothing: the SQLite file's folder and its WAL mode are 
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,13 @@ class AfterCommit:
     """What a transaction runs once it has committed: callbacks given by `after_commit`.
 
     Nothing runs when it rolls back, and a nested transaction's callbacks wait for the outermost one.
+    It also keeps values for its own life (`transaction_memo`).
     """
+
+    def memo(self) -> dict[str, object]:
+        if not hasattr(self, "_memo"):
+            self._memo: dict[str, object] = {}
+        return self._memo
 
     def callbacks(self) -> list[Callable[[], None]]:
         if not hasattr(self, "_after_commit"):
@@ -139,6 +146,12 @@ def after_commit(callback: Callable[[], None]) -> None:
         callback()
 
 
+def transaction_memo() -> dict[str, object]:
+    """Values kept for the life of the current transaction (the outermost one); empty outside one."""
+    transaction = engine().current_transaction.get()
+    return transaction.memo() if isinstance(transaction, AfterCommit) else {}
+
+
 async def lock_row(table: type[Table], row_id: int) -> None:
     """On PostgreSQL, lock one row until the end of the transaction (SQLite's IMMEDIATE lock serialises)."""
     if is_postgres():
@@ -160,3 +173,22 @@ async def lock_key(namespace: int, key: int) -> None:
     constant of the module that locks on it."""
     if is_postgres():
         await engine().run_querystring(QueryString("SELECT pg_advisory_xact_lock({}, {})", namespace, key))
+
+
+async def lock_free_key(namespace: int, keys: int) -> int:
+    """On PostgreSQL, lock until the end of the transaction the first of (namespace, 1..keys) that no
+    other transaction holds, waiting for one at random when all are held; returns its key. SQLite's
+    IMMEDIATE transactions are serialised already: key 1."""
+    if not is_postgres():
+        return 1
+    free = QueryString(
+        "SELECT key FROM generate_series(1, {}) AS key WHERE pg_try_advisory_xact_lock({}, key) LIMIT 1",
+        keys,
+        namespace,
+    )
+    rows = await engine().run_querystring(free)
+    if rows:
+        return int(rows[0]["key"])
+    key = random.randint(1, keys)
+    await lock_key(namespace, key)
+    return key
