@@ -15,6 +15,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
@@ -157,6 +158,13 @@ async def lock_row(table: type[Table], row_id: int) -> None:
     if is_postgres():
         key = table._meta.primary_key
         await table.select(key).where(key == row_id).lock_rows()  # SELECT ... FOR UPDATE
+
+
+def shared(query: Select) -> Select:
+    """On PostgreSQL, the rows `query` reads stay locked until the end of the transaction in share
+    mode (FOR SHARE): other sharers go on, a lock_row of one of them waits for them all. SQLite's
+    IMMEDIATE transactions are serialised already."""
+    return query.lock_rows("SHARE") if is_postgres() else query
 
 
 async def lock_rows(table: type[Table], row_ids: list[int]) -> None:
