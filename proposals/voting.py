@@ -28,10 +28,17 @@ from proposals.services import (
     proposal_row,
     proposed_text,
     signed_in,
+    vote_state,
 )
 from proposals.tables import Ballot, Concern, Proposal
 from proposals.topics import PROPOSALS, proposal_topic
-from proposals.working_groups import WorkingGroupInfo, get_working_group, group_for_theme, group_voters
+from proposals.working_groups import (
+    WorkingGroupInfo,
+    get_working_group,
+    group_for_theme,
+    group_voters,
+    is_voter,
+)
 from web.changes import announce
 from web.database import lock_row, shared
 from web.failures import Conflict, Forbidden, InvalidInput
@@ -205,10 +212,12 @@ async def cast_vote(
     now = moment(now)
     # Read before the write transaction, which holds only what must be checked and written together
     # (SQLite has one writer at a time). Who may vote is taken again when the vote is decided.
-    row = await proposal_row(proposal_id)
-    group = await responsible_group(row)
-    if group is None or actor.id not in group[1]:
-        if row["adaptation"] is not None:
+    row = await vote_state(proposal_id)
+    local = row["adaptation"] is not None
+    if not await (
+        is_voter(actor.id, group_id=row["network"]) if local else is_voter(actor.id, theme_id=row["theme"])
+    ):
+        if local:
             raise Forbidden(
                 "Only members of the territorial network of this local adaptation may vote on it."
             )
