@@ -136,14 +136,12 @@ def main() -> int:
         url = args.database_url if engine == "postgres" else None
         report[engine] = {}
         for size in sorted(args.sizes):
-            seeder = [
-                sys.executable,
-                str(Path(__file__).with_name("growth_data.py")),
-                "--proposals",
-                str(size),
-            ]
             try:
-                with served(args.workers, url, recreate=url is not None, seeder=seeder) as server:
+                seed_arguments = ("--proposals", str(size))
+                with served(
+                    args.workers, url, recreate=url is not None, seed_script="growth_data.py",
+                    seed_arguments=seed_arguments,
+                ) as server:
                     report[engine][size] = measure(server, size, args)
             except (RuntimeError, OSError, subprocess.SubprocessError) as error:
                 print(f"bench: {error}", file=sys.stderr)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 HOST = "127.0.0.1"  # the only address ever targeted
@@ -39,7 +40,9 @@ SUSPICIOUS = re.compile(r"Traceback|ERROR|CRITICAL|Exception")
 CLIENT_ERROR = re.compile(r" - error_log - \S+ \S+: 4\d\d ")
 # Abuse limits (REFERENTIEL_RATE_LIMITS) raised for the benchmark's own writes, unless set.
 BENCH_LIMITS = ",".join(
-    f"{action}:{scope}=999999/3600" for action in ("proposal", "comment") for scope in ("account", "address")
+    f"{action}:{scope}=999999/3600"
+    for action in ("proposal", "comment", "vote")
+    for scope in ("account", "address")
 )
 
 
@@ -50,7 +53,7 @@ class Server:
     folder: Path  # database (SQLite), log, seeded secrets
     log: Path
     process: subprocess.Popen[bytes]
-    secrets: dict[str, str]  # session (the reader's cookie), reader_token, author_token
+    secrets: dict[str, Any]  # seed.py's: session (the reader's cookie), reader_token, author_token
 
     @property
     def cookie(self) -> dict[str, str]:
@@ -164,11 +167,12 @@ def served(
     *,
     recreate: bool = False,
     keep: bool = False,
-    seeder: list[str] | None = None,
+    seed_script: str = "seed.py",
+    seed_arguments: tuple[str, ...] = (),
 ) -> Iterator[Server]:
     """A seeded database and `referentiel serve` on a free port of 127.0.0.1, stopped at the end.
-    `seeder`: the command that seeds it (bench/seed.py by default), given the secrets file's path last.
 
+    The seed is `seed_script` (beside this file) run with the secrets file and `seed_arguments`.
     The temporary folder (database, server.log, secrets) is deleted unless `keep`, a failure, or a
     suspicious line in the log (tracebacks, errors) says to keep it."""
     folder = Path(tempfile.mkdtemp(prefix="referentiel-bench-"))
@@ -186,8 +190,7 @@ def served(
     command += ["--port", str(port), "--workers", str(workers)]
     print(f"bench: http://{HOST}:{port} workers={workers} database={url} log {log}", file=sys.stderr)
     secrets_file = folder / "secrets.json"
-    seeder = seeder or [sys.executable, str(Path(__file__).with_name("seed.py"))]
-    seed = [*seeder, str(secrets_file)]
+    seed = [sys.executable, str(Path(__file__).with_name(seed_script)), str(secrets_file), *seed_arguments]
     if subprocess.run(seed, env=env, cwd=folder).returncode != 0:
         raise RuntimeError(f"seeding the database failed (a database that is not empty? {url})")
     failed = True

@@ -83,31 +83,35 @@ def parse_limits(text: str) -> dict[str, Limit]:
 
 
 _HIT = """
-INSERT INTO rate_limit (key, window_start, hits) VALUES ({}, {}, 1)
+INSERT INTO rate_limit (key, window_start, hits) VALUES ROWS
 ON CONFLICT (key) DO UPDATE SET
     hits = CASE WHEN rate_limit.window_start <= {} THEN 1 ELSE rate_limit.hits + 1 END,
     window_start = CASE WHEN rate_limit.window_start <= {} THEN {} ELSE rate_limit.window_start END
-RETURNING hits, window_start
+RETURNING key, hits, window_start
 """
 
 
-async def _count(key: str, window: timedelta) -> tuple[int, int]:
-    """One more attempt under `key`: (attempts in the current window, seconds until it ends)."""
+async def _count(keys: list[str], window: timedelta) -> dict[str, tuple[int, int]]:
+    """One more attempt under each key, in one statement (rows locked in the keys' order, so that two
+    of them cannot deadlock): key: (attempts in the current window, seconds until it ends)."""
     now = datetime.now(UTC)
     expired_before = now - window
-    [row] = await RateLimit.raw(_HIT, key[:200], now, expired_before, expired_before, now)
-    started = row["window_start"]
-    if isinstance(started, str):
-        started = datetime.fromisoformat(started)
-    remaining = (started.replace(tzinfo=started.tzinfo or UTC) + window - now).total_seconds()
-    return row["hits"], max(1, int(remaining))
+    keys = sorted(key[:200] for key in keys)
+    sql = _HIT.replace("ROWS", ", ".join(["({}, {}, 1)"] * len(keys)))  # a key and its moment each
+    arguments = [value for key in keys for value in (key, now)]
+    rows = await RateLimit.raw(sql, *arguments, expired_before, expired_before, now)
+    counts = {}
+    for row in rows:
+        started = row["window_start"]
+        if isinstance(started, str):
+            started = datetime.fromisoformat(started)
+        remaining = (started.replace(tzinfo=started.tzinfo or UTC) + window - now).total_seconds()
+        counts[row["key"]] = (row["hits"], max(1, int(remaining)))
+    return counts
 
 
-async def hit(limits: dict[str, Limit], name: str, who: str) -> None:
-    """Count one attempt of `name` ("comment:account") by `who` (an account id, an address...):
-    TooManyAttempts past a hard limit, a pause past a soft one."""
-    limit = limits[name]
-    hits, retry_after = await _count(f"{name}:{who}", timedelta(seconds=limit.seconds))
+async def _judge(limit: Limit, name: str, hits: int, retry_after: int) -> None:
+    """TooManyAttempts past a hard limit, a pause past a soft one."""
     if hits <= limit.count:
         return
     if name in SOFT:
@@ -124,12 +128,23 @@ async def hit(limits: dict[str, Limit], name: str, who: str) -> None:
 async def limit_action(
     limits: dict[str, Limit], action: str, account: int | str | None = None, address: str | None = None
 ) -> None:
-    """Count an attempt of `action` under each of its limits that applies."""
-    for scope, who in (
-        ("account", account),
-        ("address", address),
-        ("account-address", f"{account}|{address}"),
-    ):
-        name = f"{action}:{scope}"
-        if name in limits and who is not None and (scope != "account-address" or (account and address)):
-            await hit(limits, name, str(who))
+    """Count an attempt of `action` (e.g. "comment") by the account and from the address under each
+    of its limits that applies, one statement for the limits of one window; then TooManyAttempts
+    past a hard limit, a pause past a soft one."""
+    applying = [
+        (f"{action}:{scope}", str(who))
+        for scope, who in (
+            ("account", account),
+            ("address", address),
+            ("account-address", f"{account}|{address}"),
+        )
+        if f"{action}:{scope}" in limits
+        and who is not None
+        and (scope != "account-address" or (account and address))
+    ]
+    counts: dict[str, tuple[int, int]] = {}
+    for seconds in sorted({limits[name].seconds for name, _ in applying}):
+        keys = [f"{name}:{who}" for name, who in applying if limits[name].seconds == seconds]
+        counts.update(await _count(keys, timedelta(seconds=seconds)))
+    for name, who in applying:
+        await _judge(limits[name], name, *counts[f"{name}:{who}"[:200]])

@@ -195,7 +195,9 @@ class Ballot(Table, tablename="ballot"):
 
 
 class AuditEntry(Table, tablename="audit_log"):
-    """Append-only: who did what, when, to what. Each entry carries the hash of the previous one."""
+    """Append-only: who did what, when, to what. Each entry carries the hash of the previous one of
+    its stream, where it is number `seq` (proposals/audit.py); stream 0, seq None: the single chain
+    written before streams."""
 
     id = Serial(primary_key=True)
     at = Timestamptz()
@@ -206,6 +208,8 @@ class AuditEntry(Table, tablename="audit_log"):
     detail = JSON(default="{}")
     prev_hash = Varchar(length=64)
     entry_hash = Varchar(length=64, unique=True)
+    stream = Integer(default=0)
+    seq = Integer(null=True, default=None)
 
 
 class DelphiProcess(Table, tablename="delphi_process"):
@@ -349,6 +353,7 @@ UNIQUE_INDEXES: dict[str, tuple[Column, ...]] = {
     "working_group_member_once": (WorkingGroupMember.working_group, WorkingGroupMember.account),
     "proposal_revision_number": (ProposalRevision.proposal, ProposalRevision.number),
     "ballot_once": (Ballot.proposal, Ballot.voter),
+    "audit_log_stream_seq": (AuditEntry.stream, AuditEntry.seq),  # two writers cannot fork a stream
     "delphi_round_number": (DelphiRound.process, DelphiRound.number),
     "delphi_item_once": (DelphiItem.round, DelphiItem.proposal),
     "delphi_rating_once": (DelphiRating.item, DelphiRating.rater, DelphiRating.criterion),

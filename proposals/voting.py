@@ -28,12 +28,19 @@ from proposals.services import (
     proposal_row,
     proposed_text,
     signed_in,
+    vote_state,
 )
 from proposals.tables import Ballot, Concern, Proposal
 from proposals.topics import PROPOSALS, proposal_topic
-from proposals.working_groups import WorkingGroupInfo, get_working_group, group_for_theme, group_voters
+from proposals.working_groups import (
+    WorkingGroupInfo,
+    get_working_group,
+    group_for_theme,
+    group_voters,
+    is_voter,
+)
 from web.changes import announce
-from web.database import lock_row
+from web.database import lock_row, shared
 from web.failures import Conflict, Forbidden, InvalidInput
 from web.messages import Term
 
@@ -203,23 +210,28 @@ async def cast_vote(
         reason or "", Term("reason for your vote"), VOTE_REASON_MAX, required=False, field="reason"
     )
     now = moment(now)
-    async with Proposal._meta.db.transaction():
-        # Locked so that a decision cannot count the ballots while this one is being cast.
-        await lock_row(Proposal, proposal_id)
-        row = await proposal_row(proposal_id)
-        group = await responsible_group(row)
-        if group is None or actor.id not in group[1]:
-            if row["adaptation"] is not None:
-                raise Forbidden(
-                    "Only members of the territorial network of this local adaptation may vote on it."
-                )
-            raise Forbidden("Only members of the working group responsible for this theme may vote on it.")
-        if row["status"] != "voting" or not row["vote_opened_at"] <= now < row["closes_at"]:
-            raise Conflict(
-                "The vote is not open: proposal %(number)s is %(status)s.",
-                number=str(proposal_id),
-                status=STATUS_NAMES[row["status"]],
+    # Read before the write transaction, which holds only what must be checked and written together
+    # (SQLite has one writer at a time). Who may vote is taken again when the vote is decided.
+    row = await vote_state(proposal_id)
+    local = row["adaptation"] is not None
+    if not await (
+        is_voter(actor.id, group_id=row["network"]) if local else is_voter(actor.id, theme_id=row["theme"])
+    ):
+        if local:
+            raise Forbidden(
+                "Only members of the territorial network of this local adaptation may vote on it."
             )
+        raise Forbidden("Only members of the working group responsible for this theme may vote on it.")
+    _refuse_unless_open(row, now)
+    async with Proposal._meta.db.transaction():
+        # Shared: ballots are cast side by side, and a decision waits for those being cast before it
+        # counts them (those cast after it see its status).
+        state = await shared(
+            Proposal.select(Proposal.status, Proposal.vote_opened_at, Proposal.closes_at).where(
+                Proposal.id == proposal_id
+            )
+        ).first()
+        _refuse_unless_open({**row, **state}, now)
         await Ballot.insert(
             Ballot(proposal=proposal_id, voter=actor.id, choice=choice, reason=reason, cast_at=now)
         ).on_conflict(
@@ -231,6 +243,15 @@ async def cast_vote(
         await record(actor.id, "vote.cast", "proposal", proposal_id, {})
         await announce(proposal_topic(proposal_id))
     return BallotView(proposal_id, actor.id, choice, reason, now)
+
+
+def _refuse_unless_open(row: dict, now: datetime) -> None:
+    if row["status"] != "voting" or not row["vote_opened_at"] <= now < row["closes_at"]:
+        raise Conflict(
+            "The vote is not open: proposal %(number)s is %(status)s.",
+            number=str(row["id"]),
+            status=STATUS_NAMES[row["status"]],
+        )
 
 
 async def my_ballot(proposal_id: int, account_id: int) -> BallotView | None:

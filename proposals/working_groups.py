@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from piccolo.columns.combination import Where
+
 from indicators.queries import FrameworkInfo, get_framework, list_themes
 from proposals.audit import record
 from proposals.roles import Actor, Role
@@ -254,14 +256,27 @@ async def group_voters(group_id: int) -> tuple[int, ...]:
     member = WorkingGroupMember
     voters = (
         await member.select(member.account)
-        .where(
-            (member.working_group == group_id)
-            & (member.account.is_active == True)  # noqa: E712 (a SQL comparison, not Python's)
-            & member.account.role.is_in(VOTING_ROLES)
-        )
+        .where((member.working_group == group_id) & _may_vote(member))
         .order_by(member.account)
     )
     return tuple(m["account"] for m in voters)
+
+
+async def is_voter(account_id: int, *, group_id: int | None = None, theme_id: int | None = None) -> bool:
+    """Whether an account is one of the voters (group_voters) of a working group, or of the group
+    answering for a theme: one query."""
+    member = WorkingGroupMember
+    theme = WorkingGroupTheme
+    group = (
+        member.working_group == group_id
+        if theme_id is None
+        else member.working_group.is_in(theme.select(theme.working_group).where(theme.theme == theme_id))
+    )
+    return await member.exists().where((member.account == account_id) & group & _may_vote(member))
+
+
+def _may_vote(member: type[WorkingGroupMember]) -> Where:
+    return (member.account.is_active == True) & member.account.role.is_in(VOTING_ROLES)  # noqa: E712 (SQL)
 
 
 async def working_groups_of(account_id: int) -> list[tuple[int, str]]:

@@ -6,6 +6,7 @@ Making an engine touches nothing: the SQLite file's folder and its WAL mode are 
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
@@ -29,7 +31,13 @@ class AfterCommit:
     """What a transaction runs once it has committed: callbacks given by `after_commit`.
 
     Nothing runs when it rolls back, and a nested transaction's callbacks wait for the outermost one.
+    It also keeps values for its own life (`transaction_memo`).
     """
+
+    def memo(self) -> dict[str, object]:
+        if not hasattr(self, "_memo"):
+            self._memo: dict[str, object] = {}
+        return self._memo
 
     def callbacks(self) -> list[Callable[[], None]]:
         if not hasattr(self, "_after_commit"):
@@ -139,11 +147,24 @@ def after_commit(callback: Callable[[], None]) -> None:
         callback()
 
 
+def transaction_memo() -> dict[str, object]:
+    """Values kept for the life of the current transaction (the outermost one); empty outside one."""
+    transaction = engine().current_transaction.get()
+    return transaction.memo() if isinstance(transaction, AfterCommit) else {}
+
+
 async def lock_row(table: type[Table], row_id: int) -> None:
     """On PostgreSQL, lock one row until the end of the transaction (SQLite's IMMEDIATE lock serialises)."""
     if is_postgres():
         key = table._meta.primary_key
         await table.select(key).where(key == row_id).lock_rows()  # SELECT ... FOR UPDATE
+
+
+def shared(query: Select) -> Select:
+    """On PostgreSQL, the rows `query` reads stay locked until the end of the transaction in share
+    mode (FOR SHARE): other sharers go on, a lock_row of one of them waits for them all. SQLite's
+    IMMEDIATE transactions are serialised already."""
+    return query.lock_rows("SHARE") if is_postgres() else query
 
 
 async def lock_rows(table: type[Table], row_ids: list[int]) -> None:
@@ -160,3 +181,22 @@ async def lock_key(namespace: int, key: int) -> None:
     constant of the module that locks on it."""
     if is_postgres():
         await engine().run_querystring(QueryString("SELECT pg_advisory_xact_lock({}, {})", namespace, key))
+
+
+async def lock_free_key(namespace: int, keys: int) -> int:
+    """On PostgreSQL, lock until the end of the transaction the first of (namespace, 1..keys) that no
+    other transaction holds, waiting for one at random when all are held; returns its key. SQLite's
+    IMMEDIATE transactions are serialised already: key 1."""
+    if not is_postgres():
+        return 1
+    free = QueryString(
+        "SELECT key FROM generate_series(1, {}) AS key WHERE pg_try_advisory_xact_lock({}, key) LIMIT 1",
+        keys,
+        namespace,
+    )
+    rows = await engine().run_querystring(free)
+    if rows:
+        return int(rows[0]["key"])
+    key = random.randint(1, keys)
+    await lock_key(namespace, key)
+    return key
