@@ -32,6 +32,7 @@ from server import use_piccolo_conf
 from server.bootstrap import bootstrap
 from server.settings import Settings
 from web.cache import Cache, Generations
+from web.database import pooled
 
 PROPOSALS = 1000
 COMMENTS = 50
@@ -111,4 +112,4 @@ async def seed_programmes(admins: list) -> None:
 
 if __name__ == "__main__":
     use_piccolo_conf()
-    asyncio.run(seed(sys.argv[1] if len(sys.argv) > 1 else None))
+    asyncio.run(pooled(seed(sys.argv[1] if len(sys.argv) > 1 else None)))
