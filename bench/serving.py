@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +50,10 @@ class Server:
     folder: Path  # database (SQLite), log, seeded secrets
     log: Path
     process: subprocess.Popen[bytes]
-    secrets: dict[str, str]  # session (the reader's cookie), reader_token, author_token
+    # session (the reader's cookie), reader_token, author_token; big_framework (bench/seed.py)
+    secrets: dict
+    command: list[str]
+    env: dict[str, str]
 
     @property
     def cookie(self) -> dict[str, str]:
@@ -114,6 +117,19 @@ def wait_healthy(server: Server, timeout: float = 60.0) -> None:
     raise RuntimeError(f"{HEALTH} did not answer within {timeout:.0f} s:\n{log_tail(server.log)}")
 
 
+def start(command: list[str], env: dict[str, str], folder: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as log_file:
+        output = {"stdout": log_file, "stderr": subprocess.STDOUT}
+        return subprocess.Popen(command, env=env, cwd=folder, start_new_session=True, **output)
+
+
+def restart(server: Server) -> None:
+    """Stop the server and start it again (its caches empty: the next answers are cold)."""
+    stop(server.process)
+    server.process = start(server.command, server.env, server.folder, server.log)
+    wait_healthy(server)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return
@@ -159,9 +175,15 @@ def client_errors(log: Path) -> int:
 
 @contextmanager
 def served(
-    workers: int, database_url: str | None, *, recreate: bool = False, keep: bool = False
+    workers: int,
+    database_url: str | None,
+    *,
+    recreate: bool = False,
+    keep: bool = False,
+    seed_args: Sequence[str] = (),
 ) -> Iterator[Server]:
-    """A seeded database and `referentiel serve` on a free port of 127.0.0.1, stopped at the end.
+    """A seeded database (`seed_args`: options of bench/seed.py) and `referentiel serve` on a free
+    port of 127.0.0.1, stopped at the end.
 
     The temporary folder (database, server.log, secrets) is deleted unless `keep`, a failure, or a
     suspicious line in the log (tracebacks, errors) says to keep it."""
@@ -180,22 +202,20 @@ def served(
     command += ["--port", str(port), "--workers", str(workers)]
     print(f"bench: http://{HOST}:{port} workers={workers} database={url} log {log}", file=sys.stderr)
     secrets_file = folder / "secrets.json"
-    seed = [sys.executable, str(Path(__file__).with_name("seed.py")), str(secrets_file)]
+    seed = [sys.executable, str(Path(__file__).with_name("seed.py")), str(secrets_file), *seed_args]
     if subprocess.run(seed, env=env, cwd=folder).returncode != 0:
         raise RuntimeError(f"seeding the database failed (a database that is not empty? {url})")
     failed = True
     try:
-        with log.open("wb") as log_file:
-            output = {"stdout": log_file, "stderr": subprocess.STDOUT}
-            process = subprocess.Popen(command, env=env, cwd=folder, start_new_session=True, **output)
-            secrets = json.loads(secrets_file.read_text())
-            server = Server(f"http://{HOST}:{port}", port, folder, log, process, secrets)
-            try:
-                wait_healthy(server)
-                yield server
-                failed = False
-            finally:
-                stop(process)
+        process = start(command, env, folder, log)
+        secrets = json.loads(secrets_file.read_text())
+        server = Server(f"http://{HOST}:{port}", port, folder, log, process, secrets, command, env)
+        try:
+            wait_healthy(server)
+            yield server
+            failed = False
+        finally:
+            stop(server.process)
     finally:
         _look_at_log(log, folder, keep=failed or keep)
 
