@@ -2,6 +2,11 @@
 that submitted a self-assessment of every indicator of release 1.0.0 (so the indicator page shows
 field evidence), the signed-in reader admin of the first (assessment 1, with evidence and actions).
 
+With --big-framework N, also a framework of N indicators (`BIG_SLUG`: the starter's indicators
+copied over ten themes) published as --releases releases, the first with every indicator, each
+other amending one indicator, through the app's own publish_release; each publication's seconds
+are kept ("big_framework" in the JSON).
+
 Run by bench/run.py before it starts the server (REFERENTIEL_DATABASE_URL names the database). The
 file named by its argument receives, as JSON, a signed-in reader's session cookie ("session") and
 API tokens of that reader ("reader_token": may comment) and of the author ("author_token": a member,
@@ -10,14 +15,20 @@ may propose).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
+import time
 
 os.environ.setdefault("REFERENTIEL_PASSWORD_HASHING", "fast")
 
+from indicators.publication import Change, ChangeKind, publish_release
 from indicators.release_cache import ReleaseCache
+from indicators.starter import indicator_text, load_document, read_document
+from indicators.versions import Bump
 from programmes.answers import AnswerInput, save_answers
 from programmes.assessments import read_assessment, start_assessment
 from programmes.membership import create_programme
@@ -32,22 +43,26 @@ from server import use_piccolo_conf
 from server.bootstrap import bootstrap
 from server.settings import Settings
 from web.cache import Cache, Generations
+from web.database import pooled
 
 PROPOSALS = 1000
 COMMENTS = 50
 PASSWORD = "bench password, not secret"
 PROGRAMMES = 12
 LEVELS = ("not_started", "in_progress", "in_place", "exemplary")
+BIG_SLUG = "grand-referentiel"
+BIG_THEMES = 10
 EVIDENCE = "Charte signée par **chaque mentor** ; voir le [compte rendu](https://example.org/cr) du comité."
 
 
-async def seed(secrets_file: str | None) -> None:
+async def seed(proposals: int = PROPOSALS) -> dict[str, str]:
+    """The seeded reader's session cookie and API tokens (see above)."""
     await bootstrap(Settings.from_env())
     author = (await register_account("author@bench.invalid", PASSWORD, "Autrice", role=Role.member)).actor
     readers = [
         (await register_account(f"reader{i}@bench.invalid", PASSWORD, f"Lecteur {i}")).actor for i in range(5)
     ]
-    for number in range(PROPOSALS):
+    for number in range(proposals):
         code = f"REC-{number % 4 + 1}"
         await create_proposal(
             author,
@@ -74,15 +89,13 @@ async def seed(secrets_file: str | None) -> None:
             for i in range(1, PROGRAMMES)
         ]
     )
-    if secrets_file:  # a signed-in reader, whose pages are made for them (never shared)
-        secrets = {
-            "session": await start_session(readers[0].id),
-            "reader_token": await create_api_token(readers[0].id),
-            "author_token": await create_api_token(author.id),
-        }
-        with open(secrets_file, "w") as file:
-            json.dump(secrets, file)
-    print(f"seed: {PROPOSALS} proposals, {COMMENTS} comments on proposal 1", file=sys.stderr)
+    print(f"seed: {proposals} proposals, {COMMENTS} comments on proposal 1", file=sys.stderr)
+    # A signed-in reader, whose pages are made for them (never shared).
+    return {
+        "session": await start_session(readers[0].id),
+        "reader_token": await create_api_token(readers[0].id),
+        "author_token": await create_api_token(author.id),
+    }
 
 
 async def seed_programmes(admins: list) -> None:
@@ -109,6 +122,61 @@ async def seed_programmes(admins: list) -> None:
     )
 
 
+def big_document(indicators: int) -> dict:
+    """A framework of `indicators` indicators: the starter's texts, copied over BIG_THEMES themes."""
+    starter = read_document()
+    texts = [item for theme in starter["themes"] for item in theme["indicators"]]
+    per_theme = -(-indicators // BIG_THEMES)
+    themes = []
+    for number in range(BIG_THEMES):
+        code = f"T{number + 1:02d}"
+        items = [
+            {**texts[(number * per_theme + i) % len(texts)], "code": f"{code}-{i + 1}"}
+            for i in range(min(per_theme, indicators - number * per_theme))
+        ]
+        themes.append({"code": code, "title_fr": f"Thème {number + 1}", "title_en": f"Theme {number + 1}"})
+        themes[-1]["indicators"] = items
+    meta = {**starter["framework"], "id": BIG_SLUG, "title_fr": "Grand référentiel", "version": "1.0.0"}
+    return {**starter, "framework": meta, "themes": themes}
+
+
+async def publish_big_framework(indicators: int, releases: int) -> dict:
+    """The framework and its releases; the seconds each publication took, and the CPU seconds of this
+    process (and of SQLite, in its threads) meanwhile."""
+    document = big_document(indicators)
+    began, cpu = time.perf_counter(), time.process_time()
+    await load_document(document)
+    seconds, cpu_seconds = [time.perf_counter() - began], [time.process_time() - cpu]
+    items = [item for theme in document["themes"] for item in theme["indicators"]]
+    for number in range(1, releases):
+        item = items[number * 7 % len(items)]  # one indicator each time, spread over the themes
+        statement = f"{item['statement_fr']} (révision {number})"
+        text = dataclasses.replace(indicator_text(item), statement=statement)
+        began, cpu = time.perf_counter(), time.process_time()
+        await publish_release(
+            BIG_SLUG, [Change(ChangeKind.amend, item["code"], text)], Bump.minor, f"Révision {number}"
+        )
+        seconds.append(time.perf_counter() - began)
+        cpu_seconds.append(time.process_time() - cpu)
+        if number % 20 == 0:
+            print(f"seed: {number + 1} releases of {BIG_SLUG}", file=sys.stderr)
+    return {"slug": BIG_SLUG, "publish_seconds": seconds, "publish_cpu_seconds": cpu_seconds}
+
+
+async def main(args: argparse.Namespace) -> None:
+    secrets: dict[str, object] = {**await seed(args.proposals)}
+    if args.big_framework:
+        secrets["big_framework"] = await publish_big_framework(args.big_framework, args.releases)
+    if args.secrets:
+        with open(args.secrets, "w") as file:
+            json.dump(secrets, file)
+
+
 if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Fill the database named by REFERENTIEL_DATABASE_URL.")
+    parser.add_argument("secrets", nargs="?", help="JSON file to write the cookie, tokens and timings to")
+    parser.add_argument("--proposals", type=int, default=PROPOSALS, help=f"at least 1 (default {PROPOSALS})")
+    parser.add_argument("--big-framework", type=int, default=0, metavar="N", help="indicators (default none)")
+    parser.add_argument("--releases", type=int, default=100, help="of the big framework (default 100)")
     use_piccolo_conf()
-    asyncio.run(seed(sys.argv[1] if len(sys.argv) > 1 else None))
+    asyncio.run(pooled(main(parser.parse_args())))

@@ -19,7 +19,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +53,10 @@ class Server:
     folder: Path  # database (SQLite), log, seeded secrets
     log: Path
     process: subprocess.Popen[bytes]
-    secrets: dict[str, Any]  # seed.py's: session (the reader's cookie), reader_token, author_token
+    # seed.py's: session (the reader's cookie), reader_token, author_token; big_framework
+    secrets: dict[str, Any]
+    command: list[str]
+    env: dict[str, str]
 
     @property
     def cookie(self) -> dict[str, str]:
@@ -117,6 +120,19 @@ def wait_healthy(server: Server, timeout: float = 60.0) -> None:
     raise RuntimeError(f"{HEALTH} did not answer within {timeout:.0f} s:\n{log_tail(server.log)}")
 
 
+def start(command: list[str], env: dict[str, str], folder: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as log_file:
+        output = {"stdout": log_file, "stderr": subprocess.STDOUT}
+        return subprocess.Popen(command, env=env, cwd=folder, start_new_session=True, **output)
+
+
+def restart(server: Server) -> None:
+    """Stop the server and start it again (its caches empty: the next answers are cold)."""
+    stop(server.process)
+    server.process = start(server.command, server.env, server.folder, server.log)
+    wait_healthy(server)
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return
@@ -168,7 +184,7 @@ def served(
     recreate: bool = False,
     keep: bool = False,
     seed_script: str = "seed.py",
-    seed_arguments: tuple[str, ...] = (),
+    seed_arguments: Sequence[str] = (),
 ) -> Iterator[Server]:
     """A seeded database and `referentiel serve` on a free port of 127.0.0.1, stopped at the end.
 
@@ -195,17 +211,15 @@ def served(
         raise RuntimeError(f"seeding the database failed (a database that is not empty? {url})")
     failed = True
     try:
-        with log.open("wb") as log_file:
-            output = {"stdout": log_file, "stderr": subprocess.STDOUT}
-            process = subprocess.Popen(command, env=env, cwd=folder, start_new_session=True, **output)
-            secrets = json.loads(secrets_file.read_text())
-            server = Server(f"http://{HOST}:{port}", port, folder, log, process, secrets)
-            try:
-                wait_healthy(server)
-                yield server
-                failed = False
-            finally:
-                stop(process)
+        process = start(command, env, folder, log)
+        secrets = json.loads(secrets_file.read_text())
+        server = Server(f"http://{HOST}:{port}", port, folder, log, process, secrets, command, env)
+        try:
+            wait_healthy(server)
+            yield server
+            failed = False
+        finally:
+            stop(server.process)
     finally:
         _look_at_log(log, folder, keep=failed or keep)
 

@@ -79,7 +79,8 @@ async def publish_release(
         await lock_key(PUBLICATION_LOCK, framework.id)
         latest = await _latest(framework)
         now = datetime.now(UTC)
-        rows = await _apply(framework, await entry_rows(latest.id) if latest else [], changes, now)
+        previous = await entry_rows(latest.id) if latest else []
+        rows = await _apply(framework, previous, changes, now)
         version = (parse_version(latest.version) if latest else Version(0, 0, 0)).bump(bump)
         await _write_revisions(rows, proposal_id, now)
         release = ReleaseSummary(
@@ -91,7 +92,7 @@ async def publish_release(
             content_hash=content_hash(slug, str(version), summary, group_into_themes(rows)),
             proposal_id=proposal_id,
         )
-        release = await _write_release(framework, release, rows)
+        release = await _write_release(framework, release, rows, previous)
         await announce(release_topic(slug))
     return release
 
@@ -248,9 +249,10 @@ async def _write_revisions(rows: list[dict], proposal_id: int | None, now: datet
 
 
 async def _write_release(
-    framework: FrameworkInfo, release: ReleaseSummary, rows: list[dict]
+    framework: FrameworkInfo, release: ReleaseSummary, rows: list[dict], previous: list[dict]
 ) -> ReleaseSummary:
-    """The release row and its entries; `release` again, with its id."""
+    """The release row and its entries (`previous`: the entries of the release before it); `release`
+    again, with its id."""
     version = parse_version(release.version)
     row = ReleaseRow(
         framework=framework.id,
@@ -260,20 +262,38 @@ async def _write_release(
         **{name: value for name, value in asdict(release).items() if name != "id"},
     )
     await ReleaseRow.insert(row)
-    await _write_entries(row.id, rows)
+    await _write_entries(row.id, rows, previous)
     return replace(release, id=row.id)
 
 
-async def _write_entries(release_id: int, rows: list[dict]) -> None:
-    await ReleaseEntry.insert(
-        *(
-            ReleaseEntry(
-                release=release_id,
-                indicator=row["indicator_id"],
-                revision=row["revision_id"],
-                theme=row["theme_id"],
-                position=row["position"],
+# The entries a release keeps from the one before it, copied by the database in one statement:
+# a release that amends one indicator of a thousand writes 999 entries without making them in Python.
+COPY_ENTRIES = (
+    "INSERT INTO release_entry (release, indicator, revision, theme, position) "
+    "SELECT {}, indicator, revision, theme, position FROM release_entry WHERE release = {}"
+)
+
+
+async def _write_entries(release_id: int, rows: list[dict], previous: list[dict]) -> None:
+    """The entries of the new release. Those of `previous` that `_apply` left as they were (the same
+    row objects) are copied; the others (added, revised, moved) are written."""
+    in_new = {id(row) for row in rows}
+    left_out = [row["indicator_id"] for row in previous if id(row) not in in_new]  # revised or retired
+    if len(left_out) < len(previous):
+        excluded = f" AND indicator NOT IN ({', '.join('{}' for _ in left_out)})" if left_out else ""
+        await ReleaseEntry.raw(COPY_ENTRIES + excluded, release_id, previous[0]["release_id"], *left_out)
+    in_previous = {id(row) for row in previous}
+    written = [row for row in rows if id(row) not in in_previous]
+    if written:
+        await ReleaseEntry.insert(
+            *(
+                ReleaseEntry(
+                    release=release_id,
+                    indicator=row["indicator_id"],
+                    revision=row["revision_id"],
+                    theme=row["theme_id"],
+                    position=row["position"],
+                )
+                for row in written
             )
-            for row in rows
         )
-    )

@@ -5,6 +5,8 @@ Each function runs a fixed number of queries, whatever the number of rows.
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -61,7 +63,7 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _text(row: dict) -> IndicatorText:
+def _text(row: Mapping) -> IndicatorText:
     return IndicatorText(**{name: row[name] for name in TEXT_FIELDS})
 
 
@@ -169,12 +171,36 @@ async def entry_rows(release_id: int) -> list[dict]:
     return await _entries_query().where(ReleaseEntry.release == release_id)
 
 
-async def entry_rows_by_release(framework: FrameworkInfo) -> dict[int, list[dict]]:
-    """The entries of every release of a framework, by release id, in one query."""
-    rows = await _entries_query().where(ReleaseEntry.release.framework == framework.id)
-    by_release: dict[int, list[dict]] = {}
-    for row in rows:
-        by_release.setdefault(row["release_id"], []).append(row)
+async def entry_rows_by_release(framework: FrameworkInfo) -> dict[int, list[Mapping]]:
+    """The entries of every release of a framework, by release id, in reading order, each with what
+    group_into_themes reads of it, in three queries. Each revision's text and each theme are read
+    once and shared by the entries holding them: a hundred releases of a thousand indicators hold
+    about 1,100 revisions, not 100,000 (`referentiel verify` kept 350 MB of copies)."""
+    themes = {
+        row["id"]: {f"theme_{name}": value for name, value in row.items()}
+        for row in await list_themes(framework)
+    }
+    revision = IndicatorRevision
+    revisions = {
+        row.pop("id"): row
+        for row in await revision.select(
+            revision.id,
+            revision.indicator.code.as_alias("code"),
+            revision.number.as_alias("revision"),
+            revision.created_at.as_alias("revised_at"),
+            *(getattr(revision, name) for name in TEXT_FIELDS),
+        ).where(revision.indicator.framework == framework.id)
+    }
+    entry = ReleaseEntry
+    entries = (
+        await entry.select(entry.release, entry.revision, entry.theme)
+        .where(entry.release.framework == framework.id)
+        .order_by(entry.theme.position, entry.position)
+    )
+    by_release: dict[int, list[Mapping]] = {}
+    for row in entries:
+        shared = ChainMap(revisions[row["revision"]], themes[row["theme"]])
+        by_release.setdefault(row["release"], []).append(shared)
     return by_release
 
 
@@ -197,7 +223,7 @@ def _entries_query():
     ).order_by(entry.theme.position, entry.position)
 
 
-def group_into_themes(rows: list[dict]) -> tuple[ReleasedTheme, ...]:
+def group_into_themes(rows: Sequence[Mapping]) -> tuple[ReleasedTheme, ...]:
     """Rows ordered by theme then position -> themes holding their indicators."""
     themes: list[ReleasedTheme] = []
     indicators: dict[str, list[ReleasedIndicator]] = {}

@@ -7,7 +7,7 @@ release_topic(slug)), in this worker at once and in the others as soon as they h
 
 from __future__ import annotations
 
-from indicators.content import Release
+from indicators.content import Release, release_size
 from indicators.queries import (
     FrameworkInfo,
     ReleaseSummary,
@@ -53,6 +53,9 @@ class ReleaseCache:
     async def release(self, slug: str, version: str) -> tuple[FrameworkInfo, Release, str]:
         framework, summary, current = await self.resolve(slug, version)
         release = await self.cache.get(
-            ("release", slug, summary.version), lambda: load_release(framework, summary), ttl=None
+            ("release", slug, summary.version),
+            lambda: load_release(framework, summary),
+            ttl=None,
+            size=release_size,
         )
         return framework, release, current

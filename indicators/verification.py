@@ -26,7 +26,7 @@ class HashCheck:
 
 
 async def check_release_hashes() -> AsyncIterator[HashCheck]:
-    """One check per release of every framework, oldest first; three queries per framework."""
+    """One check per release of every framework, oldest first; four queries per framework."""
     for framework, _current in await list_frameworks():
         entries = await entry_rows_by_release(framework)
         for release in reversed(await list_releases(framework)):

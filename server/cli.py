@@ -1,4 +1,5 @@
-"""The `referentiel` command."""
+"""The `referentiel` command. Each command talks to the database through a pool (web/database.py
+`pooled`): on PostgreSQL, a connection per query would cost more than the query."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from server.mirror import MirrorError, Outcome, publish_site
 from server.progress import Counter, Throttle
 from server.settings import Settings, SettingsError, base_url
 from web.cache import Cache, Generations
+from web.database import pooled
 from web.failures import DomainError
 
 
@@ -113,7 +115,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host = f"[{args.host}]" if ":" in args.host else args.host
         os.environ["REFERENTIEL_BASE_URL"] = f"http://{host}:{args.port}"
     # Migrate once, before the workers start: workers migrating together would race.
-    release = asyncio.run(bootstrap(settings, verbose=True))
+    release = asyncio.run(pooled(bootstrap(settings, verbose=True)))
     if release is not None:
         print(f"Loaded the starter framework as release {release.version}.", file=sys.stderr)
     print(f"Serving on http://{args.host}:{args.port}/ with {args.workers} worker(s).", file=sys.stderr)
@@ -129,7 +131,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    asyncio.run(migrate(settings, verbose=True))
+    asyncio.run(pooled(migrate(settings, verbose=True)))
     return 0
 
 
@@ -155,7 +157,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
         )
         return f"Created account {account.id} <{account.email}> as {account.role.value}."
 
-    print(asyncio.run(run()), file=sys.stderr)
+    print(asyncio.run(pooled(run())), file=sys.stderr)
     return 0
 
 
@@ -169,7 +171,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         _media_type, make = DOWNLOADS[args.format]
         return make(framework, release, "")
 
-    sys.stdout.write(asyncio.run(run()))
+    sys.stdout.write(asyncio.run(pooled(run())))
     return 0
 
 
@@ -179,7 +181,7 @@ def _say(line: str) -> None:
 
 def _verify(settings: Settings, args: argparse.Namespace) -> int:
     _require_database(settings)
-    return asyncio.run(_verify_database(settings))
+    return asyncio.run(pooled(_verify_database(settings)))
 
 
 async def _verify_database(settings: Settings) -> int:
@@ -268,7 +270,7 @@ def _restore(settings: Settings, args: argparse.Namespace) -> int:
         f"Restored {outcome.rows} rows in {len(outcome.tables)} tables from {outcome.path} "
         f"in {outcome.seconds:.1f} s. Verifying the restored database:"
     )
-    status = asyncio.run(_verify_database(settings))
+    status = asyncio.run(pooled(_verify_database(settings)))
     if status != 0:
         _say("The restored database does not verify: do not serve it; see the lines above.")
     return status

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import itertools
 import sys
 import time
 import types
@@ -35,13 +36,20 @@ class Generations:
     """Which topics changed, and in what order, as this worker knows it.
 
     `now()` is read before a value is read; the value is fresh while none of its topics changed
-    after that moment.
+    after that moment. At most `max_topics` topics are remembered (each write may name a new one:
+    "proposal:N"): past it, the older half is forgotten, and a topic not remembered counts as changed
+    at the newest forgotten change (values read before it are read again once; never a stale one).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_topics: int = 20_000) -> None:
+        self.max_topics = max_topics
         self._counter = 0
-        self._changed: dict[str, int] = {}
+        self._changed: dict[str, int] = {}  # in the order of their last change
+        self._forgotten = 0  # the generation of the newest change forgotten
         self._everything = 0
+
+    def __len__(self) -> int:
+        return len(self._changed)
 
     def now(self) -> int:
         return self._counter
@@ -49,7 +57,11 @@ class Generations:
     def changed(self, topics: Iterable[str]) -> None:
         self._counter += 1
         for topic in topics:
+            self._changed.pop(topic, None)
             self._changed[topic] = self._counter
+        if len(self._changed) > self.max_topics:
+            for topic in list(itertools.islice(self._changed, len(self._changed) // 2)):
+                self._forgotten = self._changed.pop(topic)
 
     def everything_changed(self) -> None:
         """When changes may have been missed (a lost connection to the database, say)."""
@@ -57,7 +69,9 @@ class Generations:
         self._everything = self._counter
 
     def fresh(self, since: int, topics: Iterable[str]) -> bool:
-        return self._everything <= since and all(self._changed.get(topic, 0) <= since for topic in topics)
+        return self._everything <= since and all(
+            self._changed.get(topic, self._forgotten) <= since for topic in topics
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +209,7 @@ class Cache:
 
     def _drop(self, key: Hashable) -> None:
         entry = self._entries.pop(key)
+        self._refreshing.pop(key, None)
         self.bytes -= entry.size
 
     def clear(self) -> None:

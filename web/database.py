@@ -6,10 +6,12 @@ Making an engine touches nothing: the SQLite file's folder and its WAL mode are 
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
@@ -20,6 +22,10 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# A command or script does one thing at a time: a connection made at once, a few more if it asks.
+COMMAND_POOL = {"min_size": 1, "max_size": 4}
+
+T = TypeVar("T")
 
 
 def sqlite_path(url: str) -> Path:
@@ -136,6 +142,29 @@ async def open_pool() -> None:
 async def close_pool() -> None:
     if is_postgres():
         await engine().close_connection_pool()
+
+
+@contextlib.asynccontextmanager
+async def database_pool() -> AsyncIterator[None]:
+    """PostgreSQL: a pool of connections while the block runs, for the commands and scripts (without
+    one, Piccolo connects anew for each query outside a transaction: 128 ms per proposal written
+    instead of 15). The pool belongs to the running event loop, so each `asyncio.run` opens its own.
+    Nothing on SQLite, nor when a pool is open already (its opener closes it)."""
+    database = engine()
+    opened = is_postgres() and database.pool is None
+    if opened:
+        await database.start_connection_pool(**COMMAND_POOL)
+    try:
+        yield
+    finally:
+        if opened:
+            await database.close_connection_pool()
+
+
+async def pooled(work: Awaitable[T]) -> T:
+    """`work` awaited inside `database_pool()`: `asyncio.run(pooled(command(...)))`."""
+    async with database_pool():
+        return await work
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -39,6 +39,13 @@ def translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def load_translations() -> None:
+    """Read every language's catalogue now (when a worker starts), not during its first page (about
+    0.1 s for French)."""
+    for language in LANGUAGES:
+        translations(language)
+
+
 def gettext_(message: str) -> str:
     return translations(current_language.get()).gettext(message)
 

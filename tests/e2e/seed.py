@@ -28,6 +28,7 @@ from server import use_piccolo_conf
 from server.bootstrap import bootstrap
 from server.settings import Settings
 from tests.constants import PASSWORD, SLUG
+from web.database import pooled
 
 STEWARD = "intendante@example.org"
 
@@ -236,4 +237,4 @@ async def main(scenario: str) -> dict:
 
 if __name__ == "__main__":
     use_piccolo_conf()
-    print(json.dumps(asyncio.run(main(sys.argv[1]))))
+    print(json.dumps(asyncio.run(pooled(main(sys.argv[1])))))

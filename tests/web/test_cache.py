@@ -198,3 +198,31 @@ def test_approximate_size_counts_what_a_value_holds_once():
     shared = ["a" * 1000] * 50  # the same string fifty times
     assert approximate_size(shared) < approximate_size(["a" * 1000 + str(i) for i in range(50)])
     assert approximate_size({"k": [text, (text, text)]}) < 2 * approximate_size(text)
+
+
+async def test_generations_remember_a_bounded_number_of_topics_and_never_answer_a_stale_value():
+    cache = Cache(Generations(max_topics=100), max_entries=10_000, max_bytes=10_000_000, ttl=None)
+    produce, calls = counter()
+    await cache.get("old", produce, topics=("proposal:0",))
+    for number in range(1, 1_000):  # a write to each of 999 proposals
+        cache.generations.changed([f"proposal:{number}"])
+        assert len(cache.generations) <= 100
+    await cache.get("new", produce, topics=("proposal:5",))
+    # proposal:0 and proposal:5 were forgotten: a value read before that is read again, not one after.
+    assert await cache.get("old", produce, topics=("proposal:0",)) == 3
+    assert await cache.get("new", produce, topics=("proposal:5",)) == 2
+    cache.generations.changed(["proposal:5"])
+    assert await cache.get("new", produce, topics=("proposal:5",)) == 4
+    assert len(calls) == 4
+
+
+def test_a_dropped_entry_leaves_nothing_behind():
+    clock = [0.0]
+    cache = make(ttl=1, clock=lambda: clock[0], max_entries=2)
+    for key in ("a", "b"):
+        cache.store(key, key, since=0)
+    clock[0] = 5.0
+    assert cache.lookup("a") is None  # expired: this caller reads it again, and fails to
+    for key in range(100):
+        cache.store(key, key, since=0)
+    assert len(cache) == 2 and not cache._refreshing
