@@ -209,7 +209,9 @@ async def _run(
         body = b"".join(chunk.get("body", b"") for chunk in chunks)
         try:
             await _settle(claim, start, body, no_replay)
-        except Exception:  # the answer goes out all the same; a retry is told it was applied
+        except Exception:
+            # The answer goes out all the same; a retry is told it was applied, or once the lease
+            # is over runs it again if it was not.
             log.exception("the answer of an idempotent request could not be kept")
         await send(start)
         await send({"type": "http.response.body", "body": body})
