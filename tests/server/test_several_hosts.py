@@ -1,0 +1,308 @@
+"""Two app hosts on one PostgreSQL, behind nginx (deploy/nginx.conf): each `referentiel serve
+--workers 2` in its own network namespace (tests/server/hosts.py).
+
+A session opened through one host works through the other, and a write through one shows
+through the other within the bound of the cache announcements. Under mixed traffic through the
+proxy, one host is killed (SIGKILL to its process group) and restarted: readers see no error (nginx
+sends their requests to the surviving host), no accepted write is lost, none is applied twice
+(writers retry with the same Idempotency-Key), and `referentiel verify` passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from tests.concurrency.racing import Person, assert_audit_chain_unbroken, world_in_vote
+from tests.concurrency.test_cache_across_workers import WITHIN, everywhere
+from tests.conftest import DATABASE_URL
+from tests.constants import PASSWORD, SLUG
+from tests.server.hosts import Site, why_not
+from tests.server.live import LiveServer, fetch, run_cli
+
+REASON = why_not()
+pytestmark = [
+    pytest.mark.usefixtures("db"),
+    pytest.mark.skipif(REASON is not None, reason=f"several hosts cannot run here: {REASON}"),
+    pytest.mark.timeout(180),
+]
+
+# A write whose answer was lost (the host died, or nginx answered 502/503/504) is sent again with
+# the same Idempotency-Key, until it gets an answer or this many seconds have passed.
+RETRY_FOR = 30.0
+# POSTs are sent again only where the app keeps Idempotency-Keys (else a retry may write twice).
+RETRY_POSTS = False
+RETRIED = {502, 503, 504}
+REQUEST_TIMEOUT = 30.0
+
+
+def hidden_fields(page: str, action: str) -> dict[str, str]:
+    """The hidden inputs of the page's form posting to `action` (its CSRF token, and any other)."""
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}".*?</form>', page, re.DOTALL)
+    assert form, page[:2000]
+    return dict(re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', form.group(0)))
+
+
+def cookie(response: httpx.Response, name: str) -> str:
+    found = re.search(rf"{name}=([^;]+)", response.headers.get("set-cookie", ""))
+    assert found, response.headers
+    return found.group(1)
+
+
+async def test_a_session_and_a_write_through_one_host_work_through_the_other(tmp_path):
+    world = await world_in_vote(members=1)
+    pid, member = world.proposals[0], world.members[0]
+    page = f"/proposals/{pid}"
+    async with Site(tmp_path, DATABASE_URL) as site:
+        one, other = site.hosts
+        async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
+            # The sign-in form from one host (its CSRF token and cookie), sent to the other.
+            form = await client.get(f"{one.base}/sign-in")
+            fields = {**hidden_fields(form.text, "/sign-in"), "email": "membre0@example.org"}
+            signed_in = await client.post(
+                f"{other.base}/sign-in",
+                data={**fields, "password": PASSWORD},
+                headers={"Cookie": f"rv_csrf={cookie(form, 'rv_csrf')}"},
+            )
+            assert signed_in.status_code == 303, signed_in.text
+            session = {"Cookie": f"rv_session={cookie(signed_in, 'rv_session')}"}
+            for base in (one.base, other.base, site.proxy.base):
+                account = await client.get(f"{base}/account", headers=session)
+                assert account.status_code == 200, f"{base}: {account.status_code}"
+                assert "membre0" in account.text
+
+            # The session's comment form from one host, posted to the other.
+            await everywhere(other, page, lambda r: "Écrit par un hôte" not in r.text)
+            proposal = await client.get(f"{one.base}{page}", headers=session)
+            posted = await client.post(
+                f"{other.base}{page}/comments",
+                data={**hidden_fields(proposal.text, f"{page}/comments"), "body": "Écrit par un hôte"},
+                headers=session,
+            )
+            assert posted.status_code == 303, posted.text
+        # Seen through the first host, whose workers had the page in cache, within WITHIN seconds.
+        await everywhere(one, page, lambda r: "Écrit par un hôte" in r.text)
+
+        # And the other way: an API write through the first, read through the second.
+        comments = f"/api/v1/proposals/{pid}/comments"
+        await everywhere(other, comments, lambda r: len(r.json()) == 1)
+        async with httpx.AsyncClient(base_url=one.base, headers=member.headers) as api:
+            written = await api.post(comments, json={"body": "Par l'API"})
+            assert written.status_code == 201, written.text
+        started = time.monotonic()
+        await everywhere(other, comments, lambda r: len(r.json()) == 2)  # within WITHIN seconds
+        seen = time.monotonic() - started
+        print(f"\nan API write through one host, read through the other: {seen:.2f} s (bound {WITHIN} s)")
+        for host in site.hosts:
+            host.assert_clean_log()
+
+
+# --- a host killed under traffic ------------------------------------------------------------------
+
+
+@dataclass
+class Traffic:
+    """What the clients saw."""
+
+    reads: Counter[int] = field(default_factory=Counter)
+    read_errors: list[str] = field(default_factory=list)
+    comments: dict[str, int] = field(default_factory=dict)  # body -> id, of the accepted ones
+    comments_unsure: list[str] = field(default_factory=list)  # no answer: stored once, or not at all
+    ballots: dict[tuple[int, int], str] = field(default_factory=dict)  # (voter, proposal) -> choice
+    retries: Counter[str] = field(default_factory=Counter)
+    decision: list[httpx.Response] = field(default_factory=list)  # its answers, the last one last
+
+
+async def write(
+    client: httpx.AsyncClient, traffic: Traffic, what: str, method: str, path: str, retry: bool, **kwargs
+) -> list[httpx.Response]:
+    """The request, with an Idempotency-Key; sent again with the same key while its answer is lost
+    (if `retry`), for RETRY_FOR seconds at most. Its answers (502, 503, 504 included), in order."""
+    headers = {**kwargs.pop("headers", {}), "Idempotency-Key": str(uuid.uuid4())}
+    answers: list[httpx.Response] = []
+    deadline = time.monotonic() + RETRY_FOR
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError):  # no answer: the host died, or nginx did
+            answers.append(await client.request(method, path, headers=headers, **kwargs))
+        if (answers and answers[-1].status_code not in RETRIED) or not retry:
+            break
+        traffic.retries[what] += 1
+        await asyncio.sleep(0.2)
+    return answers
+
+
+async def read(client: httpx.AsyncClient, traffic: Traffic, paths: list[str], stop: asyncio.Event) -> None:
+    for path in itertools.cycle(paths):
+        if stop.is_set():
+            return
+        try:
+            response = await client.get(path)
+        except httpx.TransportError as error:
+            traffic.read_errors.append(f"{path}: {error!r}")
+            continue
+        traffic.reads[response.status_code] += 1
+        if response.status_code != 200:
+            traffic.read_errors.append(f"{path}: {response.status_code} {response.text[:200]}")
+
+
+async def comment(
+    client: httpx.AsyncClient, traffic: Traffic, who: Person, pid: int, stop: asyncio.Event
+) -> None:
+    path = f"/api/v1/proposals/{pid}/comments"
+    for number in itertools.count():
+        if stop.is_set():
+            return
+        body = f"Commentaire {who.account.id}-{number}"
+        answers = await write(
+            client, traffic, "comment", "POST", path, RETRY_POSTS, headers=who.headers, json={"body": body}
+        )
+        if answers and answers[-1].status_code == 201:
+            traffic.comments[body] = answers[-1].json()["id"]
+        else:
+            assert not answers or answers[-1].status_code in RETRIED, answers[-1].text
+            traffic.comments_unsure.append(body)
+
+
+async def vote(
+    client: httpx.AsyncClient, traffic: Traffic, who: Person, pids: list[int], stop: asyncio.Event
+) -> None:
+    choices = itertools.cycle(["for", "against", "abstain"])
+    for pid, choice in zip(itertools.cycle(pids), choices, strict=False):
+        if stop.is_set():
+            return
+        path = f"/api/v1/proposals/{pid}/vote"
+        # A PUT is idempotent by itself: nginx sends it again to the next host, and so does this.
+        answers = await write(
+            client, traffic, "vote", "PUT", path, True, headers=who.headers, json={"choice": choice}
+        )
+        assert answers and answers[-1].status_code == 200, answers and answers[-1].text
+        traffic.ballots[(who.account.id, pid)] = choice
+
+
+async def decide(client: httpx.AsyncClient, traffic: Traffic, steward: Person, pid: int) -> None:
+    # Sent again without Idempotency-Key support too: a proposal cannot be decided twice (409).
+    path = f"/api/v1/proposals/{pid}/decision"
+    traffic.decision = await write(client, traffic, "decision", "POST", path, True, headers=steward.headers)
+
+
+async def until(condition: Callable[[], bool], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {within} s"
+        await asyncio.sleep(0.2)
+
+
+async def test_a_host_killed_under_traffic_loses_no_write_and_no_read(tmp_path):
+    # Everyone voted for each proposal: the first is accepted when decided; the voters change
+    # their ballots on the others.
+    world = await world_in_vote(members=8, indicators=("REC-1", "REC-2", "REC-3"), ballots=8)
+    decided, *voted = world.proposals
+    commenters, voters = world.members[:3], world.members[3:]
+    pages = [
+        "/",
+        f"/proposals/{decided}",
+        f"/proposals/{voted[0]}",
+        f"/api/v1/proposals/{voted[0]}/comments",
+        "/api/v1/proposals",
+        f"/frameworks/{SLUG}/indicators/REC-2",
+        f"/api/v1/frameworks/{SLUG}/releases/latest",
+    ]
+    traffic = Traffic()
+    stop = asyncio.Event()
+    limits = httpx.Limits(max_connections=32)
+    async with (
+        Site(tmp_path, DATABASE_URL) as site,
+        httpx.AsyncClient(base_url=site.proxy.base, timeout=REQUEST_TIMEOUT, limits=limits) as client,
+    ):
+        killed, survivor = (_address(host) for host in site.hosts)
+        clients = [
+            *(read(client, traffic, pages[n:] + pages[:n], stop) for n in range(4)),
+            *(comment(client, traffic, who, voted[0], stop) for who in commenters),
+            *(vote(client, traffic, who, voted, stop) for who in voters),
+        ]
+        running = [asyncio.create_task(job) for job in clients]
+        try:
+            await asyncio.sleep(2)
+            reads_before = traffic.reads[200]
+            site.kill(0)
+            running.append(asyncio.create_task(decide(client, traffic, world.steward, decided)))
+            await asyncio.sleep(1.5)
+            await site.arestart(0)
+            reads_while_down = traffic.reads[200] - reads_before
+            # nginx tries the restarted host again once its fail_timeout has passed.
+            seen = len(site.proxy.log())
+            await until(
+                lambda: (killed,) in map(_upstreams, site.proxy.log()[seen:]),
+                within=30,
+                what="the restarted host answers through the proxy",
+            )
+            stop.set()
+            await asyncio.wait_for(asyncio.gather(*running), RETRY_FOR + REQUEST_TIMEOUT)
+        finally:
+            stop.set()
+            for task in running:
+                task.cancel()
+        served = Counter(map(_upstreams, site.proxy.log()))
+        for host in site.hosts:  # the restarted one since its restart
+            host.assert_clean_log()
+
+    caught = sum(
+        count for upstreams, count in served.items() if upstreams[0] == killed and len(upstreams) > 1
+    )
+    print(
+        f"\nreads {dict(traffic.reads)} ({reads_while_down} while a host was down), "
+        f"comments {len(traffic.comments)} (+{len(traffic.comments_unsure)} unanswered), "
+        f"ballots {len(traffic.ballots)}, client retries {dict(traffic.retries)}, "
+        f"requests nginx sent on after the killed host failed them: {caught}"
+    )
+    # Readers saw nothing of it: nginx sent their requests to the survivor.
+    assert traffic.read_errors == []
+    assert reads_while_down > 0
+    assert served[(killed, survivor)] > 0, "no request went to the killed host, then to the survivor"
+
+    # Every accepted write is there once, and no other write is there twice.
+    stored = Counter(body for (body,) in await fetch(DATABASE_URL, "SELECT body FROM comment"))
+    assert {body: stored[body] for body in traffic.comments} == dict.fromkeys(traffic.comments, 1)
+    assert set(stored) <= set(traffic.comments) | set(traffic.comments_unsure)
+    assert max(stored.values()) == 1
+    ballots = await fetch(DATABASE_URL, "SELECT voter, proposal, choice FROM ballot")
+    assert Counter((voter, pid) for voter, pid, _ in ballots).most_common(1)[0][1] == 1
+    last = {(voter, pid): choice for voter, pid, choice in ballots if (voter, pid) in traffic.ballots}
+    assert last == traffic.ballots
+
+    # The decision, asked while a host was down, was taken once.
+    assert traffic.decision, "the decision got no answer"
+    answer = traffic.decision[-1]
+    if RETRY_POSTS or len(traffic.decision) == 1:
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["release"]["version"] == "1.1.0"
+    else:  # its first answer was lost, and the proposal was decided already when asked again
+        assert answer.status_code in (200, 409), answer.text
+    releases = await fetch(DATABASE_URL, "SELECT version FROM framework_release ORDER BY id")
+    assert releases == [("1.0.0",), ("1.1.0",)]
+    decisions = f"SELECT count(*) FROM audit_log WHERE action = 'proposal.decided' AND target_id = {decided}"
+    assert await fetch(DATABASE_URL, decisions) == [(1,)]
+    await assert_audit_chain_unbroken()
+    verified = run_cli(DATABASE_URL, "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "hash chain intact" in verified.stderr
+
+
+def _address(host: LiveServer) -> str:
+    return f"{host.host}:{host.port}"
+
+
+def _upstreams(line: str) -> tuple[str, ...]:
+    """The hosts nginx tried for one request, in order (`upstream=A, B` in deploy/nginx.conf's log)."""
+    found = re.search(r"upstream=(.*?) upstream_status=", line)
+    return tuple(part.strip() for part in found.group(1).split(",")) if found else ()
