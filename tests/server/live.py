@@ -18,8 +18,8 @@ Several servers, for instance two on one PostgreSQL database, each with its own 
         first = await servers.astart(url, workers=2)
         second = await servers.astart(url, workers=2)
 
-Servers start one after the other: each migrates the database before serving, and two migrating
-together would race. Each runs in its own process group, from the repository's root, on a free port
+Servers start one after the other: each migrates the database before serving (two at once would
+take turns). Each runs in its own process group, from the repository's root, on a free port
 of 127.0.0.1 unless told otherwise; it counts as up once /healthz answers "ok" and its log says that
 every one of its workers started (a burst must not land on the only worker up yet).
 """
