@@ -4,13 +4,14 @@ network namespace, as tests/server/test_several_hosts.py starts them.
     async with Site(tmp_path, DATABASE_URL) as site:
         site.proxy.base      # http://127.0.0.1:PORT: nginx, balancing between the hosts
         site.hosts[0].base   # http://10.231.N.2:8000: one host, directly
-        await site.kill(0)   # SIGKILL to its whole process group
-        await site.restart(0)
+        site.kill(0)         # SIGKILL to its whole process group
+        await site.arestart(0)
 
-Each namespace is joined to this one by a veth pair, a /30 of 10.231.0.0/16: 10.231.N.1 on this
-side (the proxy's address as the host sees it: its only trusted proxy), 10.231.N.2 in the
-namespace. PostgreSQL listens on 127.0.0.1 only, so a relay (tests/server/relay.py) listens on
-each 10.231.N.1 and forwards there: each host reaches the database over its own link, as over a
+Each namespace is joined to this one by a veth pair, a /29 of 10.231.0.0/16: its first address on
+this side (`outside`: the proxy's address as the host sees it, its only trusted proxy), the second
+in the namespace (`inside`), and the third on this side too, for a client that is not the proxy
+(`stranger`). PostgreSQL listens on 127.0.0.1 only, so a relay (tests/server/relay.py) listens on
+each `outside` address and forwards there: each host reaches the database over its own link, as over a
 network. nginx runs deploy/nginx.conf itself, with the hosts' addresses in its upstream.
 
 Whatever the block started is taken down on the way out, failure or pytest-timeout included: the
@@ -76,13 +77,13 @@ def ip(*args: str) -> str:
 
 
 class Namespace:
-    """A network namespace with its loopback up and a veth pair to this one (`outside` here,
-    `inside` there)."""
+    """A network namespace with its loopback up and a veth pair to this one: `outside` here (the
+    address connections from here come from), `inside` there, and `stranger` here too."""
 
     def __init__(self, index: int, link: IPv4Network) -> None:
         self.name = f"{PREFIX}{os.getpid()}n{index}"
         self.link = f"{PREFIX}{os.getpid()}v{index}"  # at most 15 characters
-        self.outside, self.inside = (str(address) for address in link.hosts())
+        self.outside, self.inside, self.stranger = (str(address) for address in list(link.hosts())[:3])
         self.prefix = link.prefixlen
 
     @property
@@ -94,6 +95,7 @@ class Namespace:
         ip("netns", "add", self.name)
         ip("link", "add", self.link, "type", "veth", "peer", "name", "app", "netns", self.name)
         ip("addr", "add", f"{self.outside}/{self.prefix}", "dev", self.link)
+        ip("addr", "add", f"{self.stranger}/{self.prefix}", "dev", self.link)  # a secondary address
         ip("link", "set", self.link, "up")
         ip("-n", self.name, "addr", "add", f"{self.inside}/{self.prefix}", "dev", "app")
         ip("-n", self.name, "link", "set", "app", "up")
@@ -131,10 +133,10 @@ def _alive(pid: int) -> bool:
 
 
 def free_links(count: int) -> list[IPv4Network]:
-    """`count` /30 links of 10.231.0.0/16 with no address of this machine in them (several runs
+    """`count` /29 links of 10.231.0.0/16 with no address of this machine in them (several runs
     at once each take their own, starting from their process id)."""
     taken = set(re.findall(r"inet (10\.231\.\d+\.\d+)/", ip("-o", "-4", "addr", "show")))
-    links = list(LINKS.subnets(new_prefix=30))
+    links = list(LINKS.subnets(new_prefix=29))
     start = os.getpid() * count % len(links)
     free = (
         link for link in links[start:] + links[:start] if not any(str(address) in taken for address in link)

@@ -1,8 +1,9 @@
 """Two app hosts on one PostgreSQL, behind nginx (deploy/nginx.conf): each `referentiel serve
 --workers 2` in its own network namespace (tests/server/hosts.py).
 
-A session opened through one host works through the other, and a write through one shows
-through the other within the bound of the cache announcements. Under mixed traffic through the
+A session opened through one host works through the other, a write through one shows through
+the other within the bound of the cache announcements, and the hosts believe X-Forwarded-For from
+the proxy only. Under mixed traffic through the
 proxy, one host is killed (SIGKILL to its process group) and restarted: readers see no error (nginx
 sends their requests to the surviving host), no accepted write is lost, none is applied twice
 (writers retry with the same Idempotency-Key), and `referentiel verify` passes.
@@ -81,6 +82,30 @@ async def test_a_session_and_a_write_through_one_host_work_through_the_other(tmp
                 assert account.status_code == 200, f"{base}: {account.status_code}"
                 assert "membre0" in account.text
 
+            # X-Forwarded-For is believed from the proxy's address only: per-address limits count
+            # the client nginx saw (this test, on 127.0.0.1), never what a client wrote.
+            wrong = {**fields, "password": "pas le bon"}
+            csrf = {"Cookie": f"rv_csrf={cookie(form, 'rv_csrf')}"}
+            for base, forwarded in ((site.proxy.base, "203.0.113.8"), (one.base, "198.51.100.7")):
+                refused = await client.post(
+                    f"{base}/sign-in", data=wrong, headers={**csrf, "X-Forwarded-For": forwarded}
+                )
+                assert refused.status_code == 400, refused.text
+        stranger = httpx.AsyncHTTPTransport(local_address=site.namespaces[0].stranger)
+        async with httpx.AsyncClient(transport=stranger, timeout=REQUEST_TIMEOUT) as client:
+            refused = await client.post(
+                f"{one.base}/sign-in", data=wrong, headers={**csrf, "X-Forwarded-For": "203.0.113.7"}
+            )
+            assert refused.status_code == 400, refused.text
+        counted = await fetch(DATABASE_URL, "SELECT key FROM rate_limit WHERE key LIKE 'sign-in:address:%'")
+        assert {key.removeprefix("sign-in:address:") for (key,) in counted} == {
+            site.namespaces[1].outside,  # the first sign-in, sent to the other host from here
+            "127.0.0.1",  # through the proxy, whatever the client wrote
+            "198.51.100.7",  # from the proxy's address: believed
+            site.namespaces[0].stranger,  # from anyone else: not believed
+        }
+
+        async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
             # The session's comment form from one host, posted to the other.
             await everywhere(other, page, lambda r: "Écrit par un hôte" not in r.text)
             proposal = await client.get(f"{one.base}{page}", headers=session)
