@@ -55,7 +55,8 @@ messages: $(BIN)/referentiel
 
 # What the browser journeys (tests/e2e) need, and skip without: Debian's Chromium (driven by the
 # playwright package of the test extra; never `playwright install`, it cannot download browsers here)
-# and axe-core, pinned in package-lock.json. apt-get runs only when something is missing.
+# and axe-core, pinned in package-lock.json; and nginx (with iproute2's `ip`) for the several-hosts
+# test (tests/server/test_several_hosts.py). apt-get runs only when something is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: e2e-deps
 e2e-deps: $(BIN)/referentiel
@@ -63,6 +64,8 @@ e2e-deps: $(BIN)/referentiel
 	@packages=""; \
 	[ -x /usr/bin/chromium ] || packages="chromium"; \
 	command -v npm >/dev/null || packages="$$packages npm"; \
+	[ -x /usr/sbin/nginx ] || packages="$$packages nginx"; \
+	[ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || packages="$$packages iproute2"; \
 	if [ -n "$$packages" ]; then \
 		$(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y $$packages; \
 	fi

@@ -18,8 +18,8 @@ Several servers, for instance two on one PostgreSQL database, each with its own 
         first = await servers.astart(url, workers=2)
         second = await servers.astart(url, workers=2)
 
-Servers start one after the other: each migrates the database before serving, and two migrating
-together would race. Each runs in its own process group, from the repository's root, on a free port
+Servers start one after the other: each migrates the database before serving (two at once would
+take turns). Each runs in its own process group, from the repository's root, on a free port
 of 127.0.0.1 unless told otherwise; it counts as up once /healthz answers "ok" and its log says that
 every one of its workers started (a burst must not land on the only worker up yet).
 """
@@ -36,7 +36,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -100,6 +100,7 @@ class LiveServer:
         host: str = "127.0.0.1",
         port: int | None = None,
         env: Mapping[str, str | None] | None = None,
+        wrapper: Sequence[str] = (),
     ) -> None:
         self.database_url = database_url
         self.log_path = log
@@ -108,6 +109,7 @@ class LiveServer:
         self.port = port or free_port(host)
         self.base = f"http://{host}:{self.port}"
         self.env = dict(env or {})
+        self.wrapper = list(wrapper)  # what runs the command, e.g. `ip netns exec NAME` (it execs it)
         self.process: subprocess.Popen | None = None
         self._log_offset = 0  # where this server's output starts in the log (a restart appends)
         self._http: httpx.Client | None = None
@@ -117,7 +119,7 @@ class LiveServer:
     def start(self, timeout: float = START_TIMEOUT) -> Self:
         """Starts the server and returns once it is up; stops it and fails if it is not in time."""
         assert self.process is None, "this server was started already: make another LiveServer"
-        command = [sys.executable, "-m", "server.cli", "serve", "--host", self.host]
+        command = [*self.wrapper, sys.executable, "-m", "server.cli", "serve", "--host", self.host]
         command += ["--port", str(self.port), "--workers", str(self.workers)]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as output:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -10,8 +11,8 @@ import httpx
 import pytest
 
 from tests.conftest import ON_POSTGRES
-from tests.constants import SLUG, STARTER_HASH
-from tests.server.live import live_server, other_database, run_cli
+from tests.constants import PASSWORD, SLUG, STARTER_HASH
+from tests.server.live import fetch, live_server, other_database, run_cli
 
 TABLES = {
     *("framework", "theme", "indicator", "indicator_revision", "framework_release", "release_entry"),
@@ -83,3 +84,24 @@ def test_serve_migrates_loads_the_starter_and_serves(empty_database_url: str, wo
         assert release["content_hash"] == STARTER_HASH
         for _ in range(10):  # both workers, if two, answer alike
             assert httpx.get(f"{base}/frameworks/{SLUG}/releases").status_code == 200
+
+
+async def test_hosts_starting_together_on_an_empty_database_migrate_and_load_the_starter_once(
+    empty_database_url: str,
+):
+    """Each of them migrates, then loads the starter framework if the database is empty (`user
+    create` does as `serve` does): they take turns, and the starter is loaded once."""
+    created = await asyncio.gather(
+        *(
+            asyncio.to_thread(
+                run_cli,
+                empty_database_url,
+                *("user", "create", "--email", f"p{n}@example.org", "--name", f"P{n}", "--role", "steward"),
+                REFERENTIEL_PASSWORD=PASSWORD,
+            )
+            for n in range(3)
+        )
+    )
+    assert [done.returncode for done in created] == [0, 0, 0], [done.stderr[-2000:] for done in created]
+    assert await fetch(empty_database_url, "SELECT version FROM framework_release") == [("1.0.0",)]
+    assert await fetch(empty_database_url, "SELECT count(*) FROM account") == [(3,)]
