@@ -28,6 +28,7 @@ from proposals.topics import PROPOSALS
 from web.cache import Cache
 from web.failures import InvalidInput, NotFound
 from web.messages import Term
+from web.numbers import LARGEST_ID
 from web.paging import Paged
 
 MAX_PER_PAGE = 100
@@ -324,6 +325,8 @@ def read_cursor(text: str) -> tuple[bool, datetime, int]:
         created_at, proposal_id = datetime.fromisoformat(moment), int(number)
     except (ValueError, IndexError, TypeError, UnicodeDecodeError, binascii.Error):
         created_at, proposal_id, direction = None, 0, ""
-    if direction not in ("o", "n") or created_at is None or created_at.tzinfo is None or proposal_id < 1:
+    if direction not in ("o", "n") or created_at is None or created_at.tzinfo is None:
+        proposal_id = 0
+    if not 1 <= proposal_id <= LARGEST_ID:
         raise InvalidInput("This cursor is not one the list gave: start again from the first page.", "cursor")
     return direction == "o", created_at, proposal_id

@@ -106,7 +106,7 @@ async def test_a_page_costs_the_same_queries_first_last_or_by_cursor(monkeypatch
 
 @pytest.mark.parametrize(
     "cursor",
-    # Not base64; no "|"; an unknown direction; no time zone.
+    # Not base64; no "|"; an unknown direction; no time zone; an id no row can have.
     [
         "",
         "nonsense",
@@ -114,6 +114,7 @@ async def test_a_page_costs_the_same_queries_first_last_or_by_cursor(monkeypatch
         "bzIwMjYtMDEtMDE",
         "eDIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDB8Mw",
         "bjIwMjYtMDEtMDF8Mw",
+        "bzIwMjYtMDEtMDFUMDA6MDA6MDArMDA6MDB8OTk5OTk5OTk5OTk",
     ],
 )
 async def test_a_cursor_the_list_did_not_give_is_refused(cursor: str):
