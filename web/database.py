@@ -126,6 +126,17 @@ def _writer_turn(path: str) -> asyncio.Lock:
 
 
 class ImmediateSQLiteEngine(SQLiteEngine):
+    async def _run_in_existing_connection(
+        self, connection, query: str, args=None, query_type: str = "generic", table=None
+    ):
+        """A statement of a transaction. Piccolo's sends `PRAGMA foreign_keys = 1` before each one:
+        a second trip to the connection's thread while the write lock is held, for a setting its
+        connection was given when it opened (get_connection)."""
+        if query_type == "insert" and self.get_version_sync() < 3.35:  # no RETURNING: Piccolo's way
+            return await super()._run_in_existing_connection(connection, query, args, query_type, table)
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
     def transaction(
         self,
         transaction_type: TransactionType = TransactionType.immediate,
@@ -202,6 +213,15 @@ def write_turn() -> AbstractAsyncContextManager:
     that it takes its turn among the process's writers (ImmediateSQLiteTransaction) instead of
     waiting for the lock in SQLite's busy handler; nothing more on PostgreSQL."""
     return contextlib.nullcontext() if is_postgres() else engine().transaction()
+
+
+def reading() -> AbstractAsyncContextManager:
+    """Around several reads: on SQLite one connection and one snapshot for them all (a DEFERRED
+    transaction, which takes no write lock; each read would open a connection of its own, and parse
+    the schema again); nothing more on PostgreSQL, whose connections come from a pool."""
+    if is_postgres():
+        return contextlib.nullcontext()
+    return engine().transaction(TransactionType.deferred)
 
 
 def transaction_memo() -> dict[str, object]:
