@@ -9,7 +9,8 @@ keep-alive connections each PUT `/api/v1/proposals/N/vote` in turn for `--durati
 (voter, proposal) pair once, in a shuffled order, and wait for the answers in flight. Afterwards the
 database must hold exactly the accepted ballots: none lost (an accepted pair without its ballot),
 none unexpected (a ballot that was not accepted), none duplicated (one `vote.cast` audit entry per
-accepted ballot), and `referentiel verify` must pass. Prints JSON: ballots/s, p50/p99/max latency.
+accepted ballot), and `referentiel verify` must pass. Prints JSON: ballots/s, p50/p99/max latency,
+the workers' CPU time per ballot (what a ballot costs, whatever else the machine runs).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from rawhttp import Connection, Request
 from serving import VENV_BIN, Server, served
+from under_junk import cpu_seconds
 
 CHOICES = (b"for", b"against", b"abstain")
 
@@ -68,9 +70,11 @@ async def cast(server: Server, clients: int, duration: float) -> dict:
                 accepted.append((proposal, voters[voter]))
         await connection.close()
 
-    started = time.perf_counter()
+    workers = server.workers()
+    cpu_before, started = cpu_seconds(workers), time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
+    worker_cpu = cpu_seconds(workers) - cpu_before
     latencies.sort()
 
     def percentile(share: float) -> float:
@@ -84,6 +88,8 @@ async def cast(server: Server, clients: int, duration: float) -> dict:
         "seconds": round(elapsed, 2),
         "accepted": len(accepted),
         "ballots_per_second": round(len(accepted) / elapsed, 1),
+        # What a ballot costs the workers, whatever else the machine runs (the rate depends on it).
+        "worker_cpu_ms_per_ballot": round(worker_cpu * 1000 / max(1, len(accepted)), 2),
         "p50_ms": percentile(0.50),
         "p99_ms": percentile(0.99),
         "max_ms": percentile(1.0),

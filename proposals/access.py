@@ -18,6 +18,7 @@ from proposals.roles import Actor, Role
 from proposals.tables import ApiToken, Session
 from proposals.topics import account_topic
 from web.changes import announce
+from web.database import write_turn
 from web.failures import NotFound
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -148,5 +149,6 @@ async def actor_for_token(secret: str) -> Actor | None:
     if row is None or row["expires_at"] is None or row["expires_at"] <= now:
         return None
     if row["last_used_at"] is None or row["last_used_at"] < now - LAST_USE_PRECISION:
-        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
+        async with write_turn():
+            await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
     return Actor(row["id"], Role(row["role"]), row["display_name"])

@@ -30,9 +30,9 @@ GENESIS = "0" * 64
 # The advisory locks' namespace on PostgreSQL: a transaction holds the stream it writes to (SQLite's
 # write lock serialises the writers already: they all write to stream 1).
 AUDIT_LOCK = 2
-# More than the connections that can write at once (each worker's pool), so a writer finds one free.
-# Changing it later is safe: `check_chain` follows the streams the entries name.
-AUDIT_STREAMS = 32
+# More than the connections that can write at once (each worker's pool of 10, on a few hosts), so a
+# writer finds one free. Changing it later is safe: `check_chain` follows the streams entries name.
+AUDIT_STREAMS = 64
 BEFORE_STREAMS = 0  # the stream of the entries written before streams
 
 

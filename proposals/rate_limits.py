@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from proposals.tables import RateLimit
+from web.database import write_turn
 from web.failures import TooManyAttempts
 from web.messages import Term
 
@@ -99,7 +100,8 @@ async def _count(keys: list[str], window: timedelta) -> dict[str, tuple[int, int
     keys = sorted(key[:200] for key in keys)
     sql = _HIT.replace("ROWS", ", ".join(["({}, {}, 1)"] * len(keys)))  # a key and its moment each
     arguments = [value for key in keys for value in (key, now)]
-    rows = await RateLimit.raw(sql, *arguments, expired_before, expired_before, now)
+    async with write_turn():
+        rows = await RateLimit.raw(sql, *arguments, expired_before, expired_before, now)
     counts = {}
     for row in rows:
         started = row["window_start"]

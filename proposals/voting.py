@@ -40,7 +40,7 @@ from proposals.working_groups import (
     is_voter,
 )
 from web.changes import announce
-from web.database import lock_row, shared
+from web.database import lock_row, reading, shared
 from web.failures import Conflict, Forbidden, InvalidInput
 from web.messages import Term
 
@@ -212,11 +212,15 @@ async def cast_vote(
     now = moment(now)
     # Read before the write transaction, which holds only what must be checked and written together
     # (SQLite has one writer at a time). Who may vote is taken again when the vote is decided.
-    row = await vote_state(proposal_id)
-    local = row["adaptation"] is not None
-    if not await (
-        is_voter(actor.id, group_id=row["network"]) if local else is_voter(actor.id, theme_id=row["theme"])
-    ):
+    async with reading():
+        row = await vote_state(proposal_id)
+        local = row["adaptation"] is not None
+        voter = await (
+            is_voter(actor.id, group_id=row["network"])
+            if local
+            else is_voter(actor.id, theme_id=row["theme"])
+        )
+    if not voter:
         if local:
             raise Forbidden(
                 "Only members of the territorial network of this local adaptation may vote on it."
