@@ -19,9 +19,11 @@ class Request:
     path: str
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+    host: str | None = None  # the Host header (the connection still goes to 127.0.0.1)
 
     def encode(self, port: int) -> bytes:
-        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {HOST}:{port}", "User-Agent: bench"]
+        host = self.host or f"{HOST}:{port}"
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}", "User-Agent: bench"]
         lines += [f"{name}: {value}" for name, value in self.headers]
         if self.body or self.method not in ("GET", "HEAD"):
             lines.append(f"Content-Length: {len(self.body)}")

@@ -78,6 +78,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     flood = parser.add_argument_group("memory")
     flood.add_argument("--flood-passes", type=int, default=2, help="floods of every address (default 2)")
     flood.add_argument("--flood-concurrency", type=int, default=8, help="connections flooding (default 8)")
+    flood.add_argument("--sample-every", type=float, default=5.0, help="seconds between RSS readings (5)")
+    flood.add_argument(
+        "--big-framework", type=int, default=0, metavar="N", help="also a framework of N indicators"
+    )
+    flood.add_argument("--big-releases", type=int, default=10, help="its releases (default 10)")
     args = parser.parse_args(argv)
     for path in args.urls or []:
         if not path.removeprefix(SIGNED_IN).startswith("/"):
@@ -154,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     try:
         recreate, keep = args.recreate_database, args.keep
-        with served(args.workers, args.database_url, recreate=recreate, keep=keep) as server:
+        seed = ["--big-framework", str(args.big_framework), "--releases", str(args.big_releases)]
+        with served(args.workers, args.database_url, recreate=recreate, keep=keep, seed_args=seed) as server:
             results = run(server, args)
     except (RuntimeError, OSError, ValueError, EOFError, subprocess.SubprocessError) as error:
         print(f"bench: {error}", file=sys.stderr)
