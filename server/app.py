@@ -44,6 +44,7 @@ from web.database import close_pool, open_pool
 from web.error_log import logging_config
 from web.errors import EXCEPTION_HANDLERS
 from web.head import answer_head_as_get
+from web.idempotency import idempotency_middleware
 from web.params import canonical_numbers_middleware
 from web.requests import MAX_BODY_BYTES
 from web.response_cache import response_cache_middleware
@@ -139,12 +140,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=state,
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,  # 413 beyond it (web/errors.py says the limit)
-        # Who is asking first: the CSRF check binds tokens to the session, and the response cache
-        # answers each viewer as the handlers would.
+        # Who is asking first: the CSRF check binds tokens to the session, an idempotency key is
+        # its owner's, and the response cache answers each viewer as the handlers would.
         middleware=[
             canonical_numbers_middleware,
             authentication_middleware,
             csrf_middleware,
+            idempotency_middleware,
             response_cache_middleware,
         ],
         before_send=[security_headers(https=settings.base_url.startswith("https://"))],

@@ -1,5 +1,5 @@
 """Votes close, last calls give way to votes and Delphi rounds close by themselves: each worker looks
-for those past their time."""
+for those past their time (and forgets idempotency keys past theirs)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 from proposals.delphi import close_due_rounds
 from proposals.last_call import open_votes_after_last_call
 from proposals.voting import decide_due_proposals
+from web.idempotent_requests import forget_old_requests
 
 logger = logging.getLogger("referentiel.decisions")
 
@@ -23,6 +24,7 @@ async def decide_when_due(interval: float) -> None:
             await decide_due_proposals()
             await open_votes_after_last_call()
             await close_due_rounds()
+            await forget_old_requests()
         except Exception:  # keep deciding later: one failure must not stop the loop
             logger.exception("automatic decisions failed")
 

@@ -6,8 +6,11 @@ Making an engine touches nothing: the SQLite file's folder and its WAL mode are 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from piccolo.engine import engine_finder
@@ -25,8 +28,29 @@ def sqlite_path(url: str) -> Path:
     return Path(url.removeprefix("sqlite:///"))
 
 
+# What the outermost transactions of one task run inside themselves just before they commit, and that
+# task (tasks it starts inherit the variable, not the hook): see `before_commit`.
+_before_commit: ContextVar[tuple[asyncio.Task | None, Callable[[], Awaitable[None]]] | None] = ContextVar(
+    "before_commit", default=None
+)
+
+
+@contextlib.contextmanager
+def before_commit(hook: Callable[[], Awaitable[None]]) -> Iterator[None]:
+    """Within the block, every outermost transaction of the current task awaits `hook` inside itself
+    just before it commits, so that what the hook writes commits or rolls back with the change; if
+    the hook raises, the transaction rolls back and the error goes on. (web/idempotency.py marks its
+    claim applied this way.)"""
+    token = _before_commit.set((asyncio.current_task(), hook))
+    try:
+        yield
+    finally:
+        _before_commit.reset(token)
+
+
 class AfterCommit:
-    """What a transaction runs once it has committed: callbacks given by `after_commit`.
+    """What a transaction runs once it has committed: callbacks given by `after_commit`; and, just
+    before, the hook of `before_commit`.
 
     Nothing runs when it rolls back, and a nested transaction's callbacks wait for the outermost one.
     """
@@ -42,6 +66,25 @@ class AfterCommit:
             for callback in callbacks:
                 callback()
         callbacks.clear()
+
+    async def _run_before_commit(self) -> None:
+        hooked = _before_commit.get()
+        if hooked is None or hooked[0] is not asyncio.current_task() or getattr(self, "_parent", None):
+            return
+        if not self._committed and not self._rolled_back:  # type: ignore[attr-defined]
+            await hooked[1]()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if exception is None:
+            try:
+                await self._run_before_commit()
+            except BaseException as failure:  # rolled back, connection released, then raised
+                await super().__aexit__(type(failure), failure, failure.__traceback__)  # type: ignore[misc]
+                self.run_after_commit(False)
+                raise
+        ok = await super().__aexit__(exception_type, exception, traceback)  # type: ignore[misc]
+        self.run_after_commit(ok and self._committed)  # type: ignore[attr-defined]
+        return ok
 
 
 class ImmediateSQLiteTransaction(AfterCommit, SQLiteTransaction):
@@ -61,11 +104,6 @@ class ImmediateSQLiteTransaction(AfterCommit, SQLiteTransaction):
             await self.connection.close()
             raise
 
-    async def __aexit__(self, exception_type, exception, traceback) -> bool:
-        ok = await super().__aexit__(exception_type, exception, traceback)
-        self.run_after_commit(ok and self._committed)
-        return ok
-
 
 class ImmediateSQLiteEngine(SQLiteEngine):
     def transaction(
@@ -79,10 +117,7 @@ class ImmediateSQLiteEngine(SQLiteEngine):
 
 
 class HookedPostgresTransaction(AfterCommit, PostgresTransaction):
-    async def __aexit__(self, exception_type, exception, traceback) -> bool:
-        ok = await super().__aexit__(exception_type, exception, traceback)
-        self.run_after_commit(ok and self._committed)
-        return ok
+    pass
 
 
 class HookedPostgresEngine(PostgresEngine):

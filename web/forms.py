@@ -19,9 +19,11 @@ async def form_data(request: Request) -> dict[str, str]:
 
 
 async def submitted(request: Request) -> dict[str, str]:
-    """The form's fields without the CSRF token; line endings as the stored texts have them."""
+    """The form's fields without the CSRF token and idempotency key; line endings as the stored texts
+    have them."""
     values = await form_data(request)
     values.pop("_csrf_token", None)
+    values.pop("_idempotency_key", None)
     return {key: value.replace("\r\n", "\n").replace("\r", "\n") for key, value in values.items()}
 
 

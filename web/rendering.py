@@ -3,7 +3,8 @@
 A page that every viewer with the same rights sees alike is rendered once for all of them and kept
 in a cache until what it is made from (`topics`) changes. Each viewer's CSRF token goes into the
 form fields that ask for it only: the page is rendered with a slot in their place (a random string
-the server never sends, so no user text can hold it) and kept split at the slots.
+the server never sends, so no user text can hold it) and kept split at the slots. So is each form's
+idempotency key (web/idempotency.py), fresh for every form of every page shown.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ from web.responses import HTML, UNREAD_SLOT, Body, shared_response, started_at, 
 from web.templating import Templates
 
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def form_key() -> str:
+    """A form's idempotency key: new for each form shown."""
+    return secrets.token_urlsafe(16)
+
+
+def _no_form_key() -> str:
+    return ""
 
 
 def templates_of(request: Request) -> Templates:
@@ -42,6 +52,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: obj
         actor=actor,
         signed_in=actor is not None,
         csrf_token=csrf_token(request),
+        form_key=form_key,
         request_path=_address(request),
         unread=unread_badge(request.scope.get("unread")),
         **context,
@@ -72,6 +83,7 @@ async def shared_page(
             signed_in=False,
             # Not a password: a page shared by signed-out visitors carries no CSRF token.
             csrf_token="",  # nosec B106
+            form_key=_no_form_key,
             request_path=request.scope["path"],
             unread="",
             **context,
@@ -85,6 +97,17 @@ async def shared_page(
 @cache
 def _csrf_slot() -> str:
     return f"csrf-slot-{secrets.token_hex(16)}"
+
+
+@cache
+def _form_key_slot() -> str:
+    return f"form-key-slot-{secrets.token_hex(16)}"
+
+
+def _with_form_keys(html: str) -> str:
+    """`html` with a fresh key in each form's key slot."""
+    first, *rest = html.split(_form_key_slot())
+    return first + "".join(form_key() + part for part in rest)
 
 
 async def page_for_many(
@@ -111,6 +134,7 @@ async def page_for_many(
             actor=None,  # nothing personal in such a page: the key says what differs
             signed_in=viewer.signed_in,
             csrf_token=slot,
+            form_key=_form_key_slot,
             unread=UNREAD_SLOT,
             request_path=_address(request) if keep_query else request.scope["path"],
             **context,
@@ -124,4 +148,5 @@ async def page_for_many(
     html = f'value="{csrf_token(request)}"'.join(parts).replace(
         UNREAD_SLOT, unread_badge(request.scope.get("unread"))
     )
+    html = _with_form_keys(html)
     return Response(html, media_type=HTML, headers=NO_STORE)

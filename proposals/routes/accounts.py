@@ -27,6 +27,7 @@ from proposals.routes.limits import limit
 from web.failures import InvalidInput
 from web.forms import submitted
 from web.i18n import translations
+from web.idempotency import PASS_THROUGH
 from web.messages import Message
 from web.rendering import page
 from web.requests import SESSION_COOKIE, language_of, local_path, said
@@ -75,7 +76,7 @@ async def register_form(request: Request, target: NextPath = None) -> Response:
     return _register_page(request, 200, {}, {"territory_kinds": []}, local_path(target, ACCOUNT_PAGE))
 
 
-@post("/register", name="register")
+@post("/register", name="register", opt=PASS_THROUGH)
 async def register(request: Request) -> Response:
     """A new address and a registered one get the same answer: to the sign-in page, the address
     filled in, saying the account is ready if the address was new. Nobody learns who has an account."""
@@ -121,7 +122,7 @@ async def sign_in_form(
     )
 
 
-@post("/sign-in", name="sign_in")
+@post("/sign-in", name="sign_in", opt=PASS_THROUGH)
 async def sign_in(request: Request) -> Response:
     values = await submitted(request)
     target = local_path(values.get("next"))
@@ -139,7 +140,7 @@ async def sign_in(request: Request) -> Response:
     return signed_in_response(request, target, await start_session(account.id))
 
 
-@post("/sign-out", name="sign_out")
+@post("/sign-out", name="sign_out", opt=PASS_THROUGH)
 async def sign_out(request: Request) -> Redirect:
     secret = session_secret(request.scope)
     if secret:
@@ -203,7 +204,7 @@ async def update_profile_form(request: Request) -> Response:
     return Redirect(ACCOUNT_PAGE, status_code=303)
 
 
-@post("/account/password", name="change_password", guards=[signed_in])
+@post("/account/password", name="change_password", guards=[signed_in], opt=PASS_THROUGH)
 async def change_password_form(request: Request) -> Response:
     actor = require_actor(request)
     values = await submitted(request)

@@ -25,6 +25,7 @@ from proposals.roles import Role
 from proposals.routes.authentication import require_actor, signed_in
 from proposals.routes.limits import limit
 from web.failures import NotSignedIn
+from web.idempotency import NO_REPLAY
 from web.messages import Term
 from web.params import RowId
 from web.requests import strictly
@@ -156,7 +157,8 @@ async def api_set_role(request: Request, account_id: RowId, data: JSONBody[Accou
     return account_json(account)
 
 
-@post("/tokens", summary="Exchange an email and password for an API token (it expires)")
+# A retry with the same Idempotency-Key is refused rather than shown the token again.
+@post("/tokens", summary="Exchange an email and password for an API token (it expires)", opt=NO_REPLAY)
 async def api_token(request: Request, data: JSONBody[TokenRequest]) -> Response[dict]:
     email = normalise_email(data.email)
     await limit(request, "sign-in", email)  # before any password is hashed
