@@ -3,10 +3,12 @@
 
 A session opened through one host works through the other, a write through one shows through
 the other within the bound of the cache announcements, and the hosts believe X-Forwarded-For from
-the proxy only. Under mixed traffic through the
-proxy, one host is killed (SIGKILL to its process group) and restarted: readers see no error (nginx
-sends their requests to the surviving host), no accepted write is lost, none is applied twice
-(writers retry with the same Idempotency-Key), and `referentiel verify` passes.
+the proxy only. Under mixed traffic through the proxy, one host is killed (SIGKILL to its process
+group) and restarted: readers see no error (nginx sends their requests to the surviving host), no
+accepted write is lost, none is applied twice (writers send again, with the same Idempotency-Key,
+what got no answer), and `referentiel verify` passes. A write that died with its host before its
+commit holds its key for the app's lease (a minute): it gets no final answer within the test, and
+is checked to be stored at most once.
 """
 
 from __future__ import annotations
