@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import re
 import shutil
@@ -44,6 +45,7 @@ APP_PORT = 8000  # every host listens on it, each in its own namespace
 LINKS = IPv4Network("10.231.0.0/16")
 PREFIX = "rvh"  # namespaces: rvh<pid>n<index>, so that a later run knows which ones are orphans
 STOP_TIMEOUT = 10.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def why_not() -> str | None:
@@ -56,10 +58,10 @@ def why_not() -> str | None:
         if _program(program) is None:
             return f"{program} is missing (apt-get install {package})"
     probe = f"{PREFIX}probe{os.getpid()}"
-    made = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+    made = try_ip("netns", "add", probe)
     if made.returncode != 0:
         return f"ip netns add fails here: {made.stderr.strip()}"
-    subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+    try_ip("netns", "del", probe)
     return None
 
 
@@ -67,8 +69,12 @@ def _program(name: str) -> str | None:
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
 
 
+def try_ip(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([_program("ip") or "ip", *args], capture_output=True, text=True)
+
+
 def ip(*args: str) -> str:
-    done = subprocess.run([_program("ip") or "ip", *args], capture_output=True, text=True)
+    done = try_ip(*args)
     assert done.returncode == 0, f"ip {' '.join(args)}: {done.stderr}"
     return done.stdout
 
@@ -103,16 +109,15 @@ class Namespace:
 
     def remove(self) -> None:
         remove_namespace(self.name)
-        subprocess.run(["ip", "link", "del", self.link], capture_output=True)  # gone with it, usually
+        try_ip("link", "del", self.link)  # gone with the namespace, usually
 
 
 def remove_namespace(name: str) -> None:
     """Kills what still runs in it (a namespace lives as long as a process does), then deletes it."""
-    pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.split()
-    for pid in pids:
+    for pid in try_ip("netns", "pids", name).stdout.split():
         with contextlib.suppress(ProcessLookupError):
             os.kill(int(pid), signal.SIGKILL)
-    subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    try_ip("netns", "del", name)
 
 
 def remove_orphans() -> None:
@@ -209,12 +214,22 @@ class Proxy:
 
 
 def spawn(command: list[str], log: Path) -> subprocess.Popen:
-    """The command in its own process group, its output appended to `log`."""
+    """The command in its own process group, its output appended to `log`; killed if this process
+    dies without stopping it (pytest killed outright: its namespaces go at the next run)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as output:
         return subprocess.Popen(
-            command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def wait_for_port(host: str, port: int, process: subprocess.Popen, log: Path) -> None:
