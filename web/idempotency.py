@@ -143,8 +143,8 @@ async def _claim(owner: str, key: str, bound: str) -> Claim | Answer:
 
 
 def _decided(found: Found, bound: str) -> Answer | None:
-    """The answer an earlier request left for this key; None while it runs (or if it died before
-    applying anything)."""
+    """The answer an earlier request left for this key; None while it runs, stores its answer, or
+    if it died before applying anything."""
     if found.fingerprint != bound:
         raise KeyReused(
             Message("This Idempotency-Key was sent with another request: a new request needs a new key.")
@@ -156,7 +156,7 @@ def _decided(found: Found, bound: str) -> Answer | None:
             "This request was answered already, and its answer is not kept: "
             "send a new request with a new Idempotency-Key."
         )
-    if found.applied:
+    if found.applied and found.lease_expired:  # its host died between its commit and its answer
         raise Conflict(
             "This request was applied, but its answer was lost: do not send it again; "
             "read the result instead."

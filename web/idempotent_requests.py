@@ -4,8 +4,9 @@ worker of every host sees the same claims and answers, and a host that dies leav
 A request first claims its (owner, key) in a statement of its own, committed at once; the
 transaction of its change then marks the claim applied (`mark_applied`, through
 web/database.py `before_commit`), so the mark and the change commit together or not at all; its
-answer is stored last. A host killed between the two leaves a claim applied without an answer:
-its retry is told so, and nothing runs twice.
+answer is stored last. Between the commit and the answer a retry waits, for a short grace at most:
+past it, the host that applied the request has died without its answer, and the retry is told so.
+Nothing runs twice.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from web.tables import IdempotentRequest as Row
 
 # A claim not applied is another request's after this (its host may have died before committing).
 LEASE = timedelta(seconds=60)
+# An applied claim's answer is due by then; shorter than a retry's wait (web/idempotency.py
+# WAIT_SECONDS), so that a retry after a host died past its commit learns it in one request.
+ANSWER_GRACE = timedelta(seconds=3)
 # Keys are kept at least 24 hours (the API contract); the decision loop forgets them after 48.
 KEEP = timedelta(hours=48)
 
@@ -113,7 +117,7 @@ async def mark_applied(claim: Claim) -> None:
     if claim.answered:
         return
     marked = (
-        await Row.update({Row.applied: True})
+        await Row.update({Row.applied: True, Row.lease_until: datetime.now(UTC) + ANSWER_GRACE})
         .where((Row.id == claim.id) & (Row.holder == claim.holder))
         .returning(Row.id)
     )
