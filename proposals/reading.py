@@ -290,15 +290,21 @@ def _filters(
     """Conditions on the proposal's own columns (no join), so that an index on them, then on
     (created_at, id), finds and orders the rows: the framework and the theme by their ids, read once
     per query (a scalar subquery)."""
-    framework = "(SELECT id FROM framework WHERE slug = {})"
     where: list[Combinable] = []
     if framework_slug is not None and theme is None:  # a theme is a framework's
-        where.append(WhereRaw(f'"proposal"."framework" = {framework}', framework_slug))
+        framework = '"proposal"."framework" = (SELECT id FROM framework WHERE slug = {})'
+        where.append(WhereRaw(framework, framework_slug))
     if status is not None:
         where.append(P.status == status)
     if theme is not None and framework_slug is not None:
-        themes = f"(SELECT id FROM theme WHERE framework = {framework} AND code = {{}})"
-        where.append(WhereRaw(f'"proposal"."theme" = {themes}', framework_slug, theme))
+        where.append(
+            WhereRaw(
+                '"proposal"."theme" = (SELECT id FROM theme'
+                " WHERE framework = (SELECT id FROM framework WHERE slug = {}) AND code = {})",
+                framework_slug,
+                theme,
+            )
+        )
     elif theme is not None:
         where.append(WhereRaw('"proposal"."theme" IN (SELECT id FROM theme WHERE code = {})', theme))
     if adaptation is not None:

@@ -338,6 +338,6 @@ async def lock_free_key(namespace: int, keys: int) -> int:
     rows = await engine().run_querystring(free)
     if rows:
         return int(rows[0]["key"])
-    key = random.randint(1, keys)
+    key = random.randint(1, keys)  # which one to wait for, not a secret  # nosec B311
     await lock_key(namespace, key)
     return key
