@@ -149,26 +149,6 @@ async def proposal_row(proposal_id: int) -> dict:
     return _found(row, proposal_id)
 
 
-async def vote_state(proposal_id: int) -> dict:
-    """What a ballot checks, in a light query: the proposal's id, status, vote_opened_at, closes_at,
-    theme, adaptation and `network` (as proposal_row); NotFound if there is none."""
-    positive_id(proposal_id, Term("proposal number"))
-    row = (
-        await Proposal.select(
-            Proposal.id,
-            Proposal.status,
-            Proposal.vote_opened_at,
-            Proposal.closes_at,
-            Proposal.theme,
-            Proposal.adaptation,
-            Proposal.adaptation.working_group.as_alias("network"),
-        )
-        .where(Proposal.id == proposal_id)
-        .first()
-    )
-    return _found(row, proposal_id)
-
-
 def _found(row: dict | None, proposal_id: int) -> dict:
     if row is None:
         raise NotFound("There is no proposal number %(number)s.", number=str(proposal_id))

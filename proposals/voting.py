@@ -14,6 +14,7 @@ from indicators.publication import Change, ChangeKind, publish_release
 from indicators.queries import ReleaseSummary, texts_in_release
 from indicators.versions import Bump
 from proposals.audit import record
+from proposals.ballot_box import write_ballot
 from proposals.delphi import refuse_if_rated
 from proposals.notifications import about, emit, emit_release, told
 from proposals.reading import ProposalView, get_proposal
@@ -28,7 +29,6 @@ from proposals.services import (
     proposal_row,
     proposed_text,
     signed_in,
-    vote_state,
 )
 from proposals.tables import Ballot, Concern, Proposal
 from proposals.topics import PROPOSALS, proposal_topic
@@ -37,10 +37,9 @@ from proposals.working_groups import (
     get_working_group,
     group_for_theme,
     group_voters,
-    is_voter,
 )
 from web.changes import announce
-from web.database import lock_row, reading, shared
+from web.database import lock_row
 from web.failures import Conflict, Forbidden, InvalidInput
 from web.messages import Term
 
@@ -210,52 +209,8 @@ async def cast_vote(
         reason or "", Term("reason for your vote"), VOTE_REASON_MAX, required=False, field="reason"
     )
     now = moment(now)
-    # Read before the write transaction, which holds only what must be checked and written together
-    # (SQLite has one writer at a time). Who may vote is taken again when the vote is decided.
-    async with reading():
-        row = await vote_state(proposal_id)
-        local = row["adaptation"] is not None
-        voter = await (
-            is_voter(actor.id, group_id=row["network"])
-            if local
-            else is_voter(actor.id, theme_id=row["theme"])
-        )
-    if not voter:
-        if local:
-            raise Forbidden(
-                "Only members of the territorial network of this local adaptation may vote on it."
-            )
-        raise Forbidden("Only members of the working group responsible for this theme may vote on it.")
-    _refuse_unless_open(row, now)
-    async with Proposal._meta.db.transaction():
-        # Shared: ballots are cast side by side, and a decision waits for those being cast before it
-        # counts them (those cast after it see its status).
-        state = await shared(
-            Proposal.select(Proposal.status, Proposal.vote_opened_at, Proposal.closes_at).where(
-                Proposal.id == proposal_id
-            )
-        ).first()
-        _refuse_unless_open({**row, **state}, now)
-        await Ballot.insert(
-            Ballot(proposal=proposal_id, voter=actor.id, choice=choice, reason=reason, cast_at=now)
-        ).on_conflict(
-            target=(Ballot.proposal, Ballot.voter),
-            action="DO UPDATE",
-            values=[Ballot.choice, Ballot.reason, Ballot.cast_at],
-        )
-        # The choice stays out of the log: tallies are hidden until the decision.
-        await record(actor.id, "vote.cast", "proposal", proposal_id, {})
-        await announce(proposal_topic(proposal_id))
+    await write_ballot(proposal_id, actor.id, choice, reason, now)
     return BallotView(proposal_id, actor.id, choice, reason, now)
-
-
-def _refuse_unless_open(row: dict, now: datetime) -> None:
-    if row["status"] != "voting" or not row["vote_opened_at"] <= now < row["closes_at"]:
-        raise Conflict(
-            "The vote is not open: proposal %(number)s is %(status)s.",
-            number=str(row["id"]),
-            status=STATUS_NAMES[row["status"]],
-        )
 
 
 async def my_ballot(proposal_id: int, account_id: int) -> BallotView | None:

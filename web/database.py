@@ -57,6 +57,13 @@ def before_commit(hook: Callable[[], Awaitable[None]]) -> Iterator[None]:
         _before_commit.reset(token)
 
 
+def before_commit_hook() -> Callable[[], Awaitable[None]] | None:
+    """The hook `before_commit` set for the current task, for a transaction that another task runs on
+    its behalf and must await it in (proposals/ballot_box.py, which writes the ballots of many)."""
+    hooked = _before_commit.get()
+    return hooked[1] if hooked is not None and hooked[0] is asyncio.current_task() else None
+
+
 class AfterCommit:
     """What a transaction runs once it has committed: callbacks given by `after_commit`; and, just
     before, the hook of `before_commit`.
@@ -64,6 +71,9 @@ class AfterCommit:
     Nothing runs when it rolls back, and a nested transaction's callbacks wait for the outermost one.
     It also keeps values for its own life (`transaction_memo`).
     """
+
+    # Not the change of the request: `reading` and `write_turn`, which are transactions on SQLite only.
+    aside = False
 
     def memo(self) -> dict[str, object]:
         if not hasattr(self, "_memo"):
@@ -84,7 +94,9 @@ class AfterCommit:
 
     async def _run_before_commit(self) -> None:
         hooked = _before_commit.get()
-        if hooked is None or hooked[0] is not asyncio.current_task() or getattr(self, "_parent", None):
+        if hooked is None or hooked[0] is not asyncio.current_task() or self.aside:
+            return
+        if getattr(self, "_parent", None):
             return
         if not self._committed and not self._rolled_back:  # type: ignore[attr-defined]
             await hooked[1]()
@@ -229,10 +241,17 @@ def is_postgres() -> bool:
     return engine().engine_type == "postgres"
 
 
+async def _nothing_to_reset(_connection: object) -> None:
+    """Our pooled connections keep no session state (advisory locks are the transaction's; LISTEN and
+    the migration lock have connections of their own): a connection back in the pool skips asyncpg's
+    reset query, a round trip after each statement outside a transaction. asyncpg still rolls back
+    a transaction left open."""
+
+
 async def open_pool() -> None:
     """PostgreSQL: a pool of connections for the event loop that serves requests (one per worker)."""
     if is_postgres():
-        await engine().start_connection_pool()
+        await engine().start_connection_pool(reset=_nothing_to_reset)
 
 
 async def close_pool() -> None:
@@ -249,7 +268,7 @@ async def database_pool() -> AsyncIterator[None]:
     database = engine()
     opened = is_postgres() and database.pool is None
     if opened:
-        await database.start_connection_pool(**COMMAND_POOL)
+        await database.start_connection_pool(**COMMAND_POOL, reset=_nothing_to_reset)
     try:
         yield
     finally:
@@ -276,7 +295,7 @@ def write_turn() -> AbstractAsyncContextManager:
     """Around a statement that writes on its own, outside a transaction: on SQLite a transaction, so
     that it takes its turn among the process's writers (ImmediateSQLiteTransaction) instead of
     waiting for the lock in SQLite's busy handler; nothing more on PostgreSQL."""
-    return contextlib.nullcontext() if is_postgres() else engine().transaction()
+    return contextlib.nullcontext() if is_postgres() else _aside(engine().transaction())
 
 
 def reading() -> AbstractAsyncContextManager:
@@ -285,7 +304,18 @@ def reading() -> AbstractAsyncContextManager:
     the schema again); nothing more on PostgreSQL, whose connections come from a pool."""
     if is_postgres():
         return contextlib.nullcontext()
-    return engine().transaction(TransactionType.deferred)
+    return _aside(engine().transaction(TransactionType.deferred))
+
+
+def _aside(transaction: AfterCommit) -> AfterCommit:
+    """A transaction that is not the request's change: the hook of `before_commit` does not run in it
+    (on PostgreSQL, where these are no transactions, it would not either)."""
+    transaction.aside = True
+    return transaction
+
+
+def in_transaction() -> bool:
+    return engine().current_transaction.get() is not None
 
 
 def transaction_memo() -> dict[str, object]:
