@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from proposals.audit import check_chain
-from proposals.tables import AuditEntry, Ballot
+from proposals.tables import Account, AuditEntry, Ballot
 from proposals.voting import cast_vote
 from tests.proposals.factories import add_proposal, in_vote, make_account, make_group, make_steward
 from web.database import before_commit, reading, write_turn
@@ -27,7 +27,8 @@ async def casts() -> int:
 
 
 async def test_ballots_cast_at_once_are_each_written_or_refused_on_their_own():
-    members = await make_group(size=8)
+    *members, gone = await make_group(size=9)
+    await Account.update({Account.is_active: False}).where(Account.id == gone.id)
     outsider = (await make_group(("SEL",), name="Autre"))[0]
     voting = await add_proposal(await make_account())
     closed = await add_proposal(await make_account())  # still in discussion: its vote is not open
@@ -36,11 +37,13 @@ async def test_ballots_cast_at_once_are_each_written_or_refused_on_their_own():
     answers = await asyncio.gather(
         *(cast_vote(member, pid, ("for", "against")[i % 2], now=now) for i, member in enumerate(members)),
         cast_vote(outsider, pid, "for", now=now),
+        cast_vote(gone, pid, "for", now=now),
         cast_vote(members[0], closed.id, "for", now=now),
         cast_vote(members[1], 999_999, "for", now=now),
         return_exceptions=True,
     )
     assert [type(answer).__name__ for answer in answers] == ["BallotView"] * 8 + [
+        Forbidden.__name__,
         Forbidden.__name__,
         Conflict.__name__,
         NotFound.__name__,
