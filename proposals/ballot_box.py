@@ -96,8 +96,8 @@ def _check(state: dict | None, ballot: _Ballot) -> None:
 
 
 async def write_ballot(proposal: int, voter: int, choice: str, reason: str, cast_at: datetime) -> None:
-    """Write (or replace) a voter's ballot, with its audit entry, once its turn comes; Conflict if the
-    vote is no longer open then."""
+    """Write (or replace) a voter's ballot, with its audit entry, once its turn comes; NotFound,
+    Forbidden or Conflict if the checks made then refuse it (`_check`)."""
     if in_transaction():  # the caller's: the ballot is written in it, alone
         ballot = _Ballot(proposal, voter, choice, reason, cast_at, hook=None)
         await _write_batch([ballot])
