@@ -64,10 +64,10 @@ class _Box:
         left: list[_Ballot] = []
         for ballot in self.waiting:
             key = (ballot.proposal, ballot.voter)
-            if len(batch) < MOST and key not in keys and not ballot.written.done():
+            if len(batch) < MOST and key not in keys:
                 batch.append(ballot)
                 keys.add(key)
-            elif not ballot.written.done():
+            else:
                 left.append(ballot)
         self.waiting[:] = left
         return batch
@@ -103,7 +103,8 @@ async def write_ballot(proposal: int, voter: int, choice: str, reason: str, cast
         await _write_batch([ballot])
         ballot.written.result()
         return
-    box = _boxes.setdefault(asyncio.get_running_loop(), _Box())
+    loop = asyncio.get_running_loop()
+    box = _boxes.get(loop) or _boxes.setdefault(loop, _Box())
     ballot = _Ballot(proposal, voter, choice, reason, cast_at, before_commit_hook())
     box.waiting.append(ballot)
     try:

@@ -93,13 +93,11 @@ class AfterCommit:
         callbacks.clear()
 
     async def _run_before_commit(self) -> None:
-        hooked = _before_commit.get()
-        if hooked is None or hooked[0] is not asyncio.current_task() or self.aside:
-            return
-        if getattr(self, "_parent", None):
+        hook = before_commit_hook()
+        if hook is None or self.aside or getattr(self, "_parent", None):
             return
         if not self._committed and not self._rolled_back:  # type: ignore[attr-defined]
-            await hooked[1]()
+            await hook()
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         if exception is None:
