@@ -1,11 +1,10 @@
 """Ballots written together: the ballots a worker receives at once go to the database in one
-transaction (a group commit), with their audit entries and one change announcement.
+transaction (web/batches.py), with their audit entries and one change announcement.
 
 A ballot alone took a transaction of eight statements, among them its audit entry's and a `NOTIFY`,
 which PostgreSQL serialises from the pre-commit to the flush of the WAL: under many voters the
-workers' CPU and that lock set the rate. Here a request waits its turn; whoever has it writes every
-ballot waiting (one per proposal and voter, at most `MOST`), so the cost of a transaction is shared
-by the ballots that arrived while the one before was written. Alone, a ballot is written at once.
+workers' CPU and that lock set the rate. Here whoever has the turn writes every ballot waiting (one
+per proposal and voter, at most `MOST`).
 
 Each ballot is checked in the transaction (the proposal exists, the vote is open, the voter is one of
 its voters) in one statement for the batch, the proposals read under a shared lock (a decision
@@ -16,10 +15,8 @@ Idempotency-Key taken over by a retry), is left out and the others are written w
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from proposals.audit import Entry, record_many
@@ -27,6 +24,7 @@ from proposals.services import STATUS_NAMES
 from proposals.tables import Ballot, Proposal
 from proposals.topics import proposal_topic
 from proposals.working_groups import vote_states
+from web.batches import Batches, Waiting
 from web.changes import announce
 from web.database import before_commit_hook, in_transaction
 from web.failures import Conflict, DomainError, Forbidden, NotFound
@@ -41,40 +39,29 @@ SET choice = excluded.choice, reason = excluded.reason, cast_at = excluded.cast_
 
 
 @dataclass(eq=False)
-class _Ballot:
+class _Ballot(Waiting):
     proposal: int
     voter: int
     choice: str
     reason: str
     cast_at: datetime
     hook: Callable[[], Awaitable[None]] | None
-    written: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
-@dataclass(eq=False)
-class _Box:
-    waiting: list[_Ballot] = field(default_factory=list)
-    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-    def take(self) -> list[_Ballot]:
-        """The ballots of the next transaction, in the order they came: one per proposal and voter
-        (the next one replaces it, in a transaction of its own)."""
-        batch: list[_Ballot] = []
-        keys: set[tuple[int, int]] = set()
-        left: list[_Ballot] = []
-        for ballot in self.waiting:
-            key = (ballot.proposal, ballot.voter)
-            if len(batch) < MOST and key not in keys:
-                batch.append(ballot)
-                keys.add(key)
-            else:
-                left.append(ballot)
-        self.waiting[:] = left
-        return batch
-
-
-# One box per event loop (a process has one; tests make one each).
-_boxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Box] = weakref.WeakKeyDictionary()
+def _take(waiting: list[_Ballot]) -> tuple[list[_Ballot], list[_Ballot]]:
+    """The ballots of the next transaction, in the order they came: one per proposal and voter (the
+    next one replaces it, in a transaction of its own), at most MOST."""
+    batch: list[_Ballot] = []
+    keys: set[tuple[int, int]] = set()
+    left: list[_Ballot] = []
+    for ballot in waiting:
+        key = (ballot.proposal, ballot.voter)
+        if len(batch) < MOST and key not in keys:
+            batch.append(ballot)
+            keys.add(key)
+        else:
+            left.append(ballot)
+    return batch, left
 
 
 def _check(state: dict | None, ballot: _Ballot) -> None:
@@ -99,25 +86,9 @@ async def write_ballot(proposal: int, voter: int, choice: str, reason: str, cast
     """Write (or replace) a voter's ballot, with its audit entry, once its turn comes; NotFound,
     Forbidden or Conflict if the checks made then refuse it (`_check`)."""
     if in_transaction():  # the caller's: the ballot is written in it, alone
-        ballot = _Ballot(proposal, voter, choice, reason, cast_at, hook=None)
-        await _write_batch([ballot])
-        ballot.written.result()
-        return
-    loop = asyncio.get_running_loop()
-    box = _boxes.get(loop) or _boxes.setdefault(loop, _Box())
-    ballot = _Ballot(proposal, voter, choice, reason, cast_at, before_commit_hook())
-    box.waiting.append(ballot)
-    try:
-        while not ballot.written.done():
-            async with box.turn:
-                if not ballot.written.done():
-                    # Shielded: a request cancelled while it writes for others leaves them their answer.
-                    await asyncio.shield(_write_batch(box.take()))
-    except BaseException:
-        if ballot in box.waiting:  # its request gave up before its turn: it is not written
-            box.waiting.remove(ballot)
-        raise
-    ballot.written.result()
+        await _ballots.write_alone(_Ballot(proposal, voter, choice, reason, cast_at, hook=None))
+    else:
+        await _ballots.submit(_Ballot(proposal, voter, choice, reason, cast_at, before_commit_hook()))
 
 
 class _Refused(Exception):
@@ -127,28 +98,22 @@ class _Refused(Exception):
 
 async def _write_batch(batch: list[_Ballot]) -> None:
     """Each ballot's answer: written, or the error that kept it out."""
-    try:
-        while batch:
-            try:
-                refused = await _write(batch)
-            except _Refused as refusal:  # rolled back: the others again, without it
-                refusal.ballot.written.set_exception(refusal.error)
-                batch.remove(refusal.ballot)
-                continue
-            for ballot in batch:
-                if ballot in refused:
-                    ballot.written.set_exception(refused[ballot])
-                else:
-                    ballot.written.set_result(None)
-            return
-    except Exception as error:
+    while batch:
+        try:
+            refused = await _write(batch)
+        except _Refused as refusal:  # rolled back: the others again, without it
+            refusal.ballot.done.set_exception(refusal.error)
+            batch.remove(refusal.ballot)
+            continue
         for ballot in batch:
-            if not ballot.written.done():
-                ballot.written.set_exception(error)
-    except BaseException:
-        for ballot in batch:
-            ballot.written.cancel()
-        raise
+            if ballot in refused:
+                ballot.done.set_exception(refused[ballot])
+            else:
+                ballot.done.set_result(None)
+        return
+
+
+_ballots = Batches(_write_batch, _take)
 
 
 async def _write(batch: list[_Ballot]) -> dict[_Ballot, Exception]:
