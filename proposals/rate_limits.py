@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from proposals.tables import RateLimit
-from web.database import write_turn
+from web.batches import Batches, Waiting
+from web.database import in_transaction, write_turn
 from web.failures import TooManyAttempts
 from web.messages import Term
 
@@ -86,30 +89,68 @@ def parse_limits(text: str) -> dict[str, Limit]:
 _HIT = """
 INSERT INTO rate_limit (key, window_start, hits) VALUES ROWS
 ON CONFLICT (key) DO UPDATE SET
-    hits = CASE WHEN rate_limit.window_start <= {} THEN 1 ELSE rate_limit.hits + 1 END,
+    hits = CASE WHEN rate_limit.window_start <= {} THEN excluded.hits
+                ELSE rate_limit.hits + excluded.hits END,
     window_start = CASE WHEN rate_limit.window_start <= {} THEN {} ELSE rate_limit.window_start END
 RETURNING key, hits, window_start
 """
 
 
+@dataclass(eq=False)
+class _Attempt(Waiting):
+    """One more attempt under each key, in a window of `window`."""
+
+    keys: list[str]
+    window: timedelta
+
+
 async def _count(keys: list[str], window: timedelta) -> dict[str, tuple[int, int]]:
-    """One more attempt under each key, in one statement (rows locked in the keys' order, so that two
-    of them cannot deadlock): key: (attempts in the current window, seconds until it ends)."""
+    """One more attempt under each key: key: (attempts in the current window, seconds until it ends).
+    The attempts of the requests that come at once are counted together (web/batches.py)."""
+    attempt = _Attempt(sorted(key[:200] for key in keys), window)
+    counted = await (_counts.write_alone(attempt) if in_transaction() else _counts.submit(attempt))
+    return cast(dict[str, tuple[int, int]], counted)
+
+
+async def _write_counts(batch: list[_Attempt]) -> None:
+    """The attempts of a batch, one statement per window: each key's hits go up by the batch's
+    attempts under it, and each attempt is told its own place among them."""
     now = datetime.now(UTC)
-    expired_before = now - window
-    keys = sorted(key[:200] for key in keys)
-    sql = _HIT.replace("ROWS", ", ".join(["({}, {}, 1)"] * len(keys)))  # a key and its moment each
-    arguments = [value for key in keys for value in (key, now)]
+    counts: dict[_Attempt, dict[str, tuple[int, int]]] = {attempt: {} for attempt in batch}
     async with write_turn():
-        rows = await RateLimit.raw(sql, *arguments, expired_before, expired_before, now)
-    counts = {}
+        for window in sorted({attempt.window for attempt in batch}):
+            attempts = [attempt for attempt in batch if attempt.window == window]
+            hits = Counter(key for attempt in attempts for key in attempt.keys)
+            totals = await _hit(hits, window, now)
+            told: Counter[str] = Counter()
+            for attempt in attempts:
+                for key in attempt.keys:
+                    told[key] += 1
+                    total, retry_after = totals[key]
+                    counts[attempt][key] = (total - hits[key] + told[key], retry_after)
+    for attempt, counted in counts.items():
+        attempt.done.set_result(counted)
+
+
+async def _hit(hits: Counter[str], window: timedelta, now: datetime) -> dict[str, tuple[int, int]]:
+    """Add `hits` in one statement (rows locked in the keys' order, so that two of them cannot
+    deadlock): key: (attempts in its current window, seconds until it ends)."""
+    expired_before = now - window
+    keys = sorted(hits)
+    sql = _HIT.replace("ROWS", ", ".join(["({}, {}, {})"] * len(keys)))  # a key, its moment, its hits
+    arguments = [value for key in keys for value in (key, now, hits[key])]
+    rows = await RateLimit.raw(sql, *arguments, expired_before, expired_before, now)
+    totals = {}
     for row in rows:
         started = row["window_start"]
         if isinstance(started, str):
             started = datetime.fromisoformat(started)
         remaining = (started.replace(tzinfo=started.tzinfo or UTC) + window - now).total_seconds()
-        counts[row["key"]] = (row["hits"], max(1, int(remaining)))
-    return counts
+        totals[row["key"]] = (row["hits"], max(1, int(remaining)))
+    return totals
+
+
+_counts = Batches(_write_counts)
 
 
 async def _judge(limit: Limit, name: str, hits: int, retry_after: int) -> None:
