@@ -16,6 +16,7 @@ from proposals.proposing import create_proposal
 from proposals.tables import Comment
 from tests.conftest import ON_POSTGRES, sqlite_file
 from tests.constants import PASSWORD, SLUG
+from web.database import _sqlite_pool, close_pool, open_pool
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's whole-file write lock")
 
@@ -33,8 +34,11 @@ async def test_a_write_that_waits_past_the_busy_timeout_gets_503(client, monkeyp
         indicator="REC-1",
         content={"statement": "Un nouvel énoncé."},
     )
-    # Wait 0.3 s instead of 30 for the lock another process holds.
+    # Wait 0.3 s instead of 30 for the lock another process holds (a setting of the connections: the
+    # app's pool opens them anew).
     monkeypatch.setitem(engine_finder().connection_kwargs, "timeout", 0.3)
+    await close_pool()
+    await open_pool()
     holder = sqlite3.connect(sqlite_file(), isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
@@ -49,18 +53,20 @@ async def test_a_write_that_waits_past_the_busy_timeout_gets_503(client, monkeyp
     assert response.headers["Retry-After"] == "2"
     assert response.json()["detail"] == "The database is busy: try again in a moment."
     assert await Comment.count() == 0
-    # The refused transaction's connection was closed: no aiosqlite thread is left running (one
-    # would keep the worker from ever exiting).
-    assert await _sqlite_threads_end()
+    # The refused transaction's connection went back to the pool, its transaction over: no other
+    # aiosqlite thread is left running (one would keep the worker from ever exiting).
+    idle = _sqlite_pool().idle
+    assert not any(connection.in_transaction for connection, _file in idle)
+    assert await _sqlite_threads_end(leaving=len(idle))
     again = await client.post(
         f"/api/v1/proposals/{proposal.id}/comments", headers=headers, json={"body": "Plus tard"}
     )
     assert again.status_code == 201
 
 
-async def _sqlite_threads_end(within: float = 2.0) -> bool:
+async def _sqlite_threads_end(leaving: int, within: float = 2.0) -> bool:
     for _ in range(int(within / 0.05)):
-        if not any("_connection_worker_thread" in t.name for t in threading.enumerate()):
+        if sum("_connection_worker_thread" in t.name for t in threading.enumerate()) <= leaving:
             return True
         await asyncio.sleep(0.05)
     return False

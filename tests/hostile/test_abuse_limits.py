@@ -5,6 +5,7 @@ out of their own account."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 
@@ -13,13 +14,14 @@ import pytest
 
 from proposals.access import create_api_token
 from proposals.accounts import register_account
-from proposals.rate_limits import DEFAULT_LIMITS, Limit
+from proposals.rate_limits import DEFAULT_LIMITS, Limit, limit_action
 from proposals.roles import Role
 from server.app import create_app
 from server.settings import Settings
 from tests.constants import AMENDMENT, PASSWORD, SLUG
 from tests.proposals.browsing import csrf_of, sign_in
 from tests.proposals.factories import make_group
+from web.failures import TooManyAttempts
 
 TIGHT = 3  # attempts allowed per window in these tests
 
@@ -182,3 +184,28 @@ async def test_creating_programmes_is_limited(tight_app):
         for _ in range(TIGHT):
             assert (await client.post("/api/v1/programmes", json=body, headers=admin)).status_code == 201
         refused(await client.post("/api/v1/programmes", json=body, headers=admin))
+
+
+async def test_attempts_made_at_once_are_counted_exactly(db: None):
+    """Attempts that come together are counted in one statement (web/batches.py): each is told its own
+    place, so exactly the limit's count get through, whatever the interleaving; the window's end is
+    the same for all."""
+    limits = {"comment:account": Limit(7, 3600), "comment:address": Limit(100, 60)}
+    outcomes = await asyncio.gather(
+        *(limit_action(limits, "comment", account=42, address="198.51.100.7") for _ in range(20)),
+        return_exceptions=True,
+    )
+    assert outcomes.count(None) == 7
+    refusals = [outcome for outcome in outcomes if outcome is not None]
+    assert all(isinstance(refusal, TooManyAttempts) for refusal in refusals)
+    assert len({refusal.retry_after for refusal in refusals}) <= 2  # the same second, or the next
+    # The address's limit counted all twenty, in its own window.
+    outcomes = await asyncio.gather(
+        *(limit_action(limits, "comment", account=43, address="198.51.100.7") for _ in range(80)),
+        return_exceptions=True,
+    )
+    assert outcomes.count(None) == 7
+    refused_by_address = await asyncio.gather(
+        limit_action(limits, "comment", account=44, address="198.51.100.7"), return_exceptions=True
+    )
+    assert isinstance(refused_by_address[0], TooManyAttempts)
