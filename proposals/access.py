@@ -17,8 +17,9 @@ from proposals.audit import record
 from proposals.roles import Actor, Role
 from proposals.tables import ApiToken, Session
 from proposals.topics import account_topic
+from web.batches import Batches, Waiting
 from web.changes import announce
-from web.database import write_turn
+from web.database import in_transaction, write_turn
 from web.failures import NotFound
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -149,6 +150,26 @@ async def actor_for_token(secret: str) -> Actor | None:
     if row is None or row["expires_at"] is None or row["expires_at"] <= now:
         return None
     if row["last_used_at"] is None or row["last_used_at"] < now - LAST_USE_PRECISION:
-        async with write_turn():
-            await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
+        use = _Use(row["token_id"], now)
+        await (_uses.write_alone(use) if in_transaction() else _uses.submit(use))
     return Actor(row["id"], Role(row["role"]), row["display_name"])
+
+
+@dataclass(eq=False)
+class _Use(Waiting):
+    token_id: int
+    at: datetime
+
+
+async def _write_uses(batch: list[_Use]) -> None:
+    """The last uses of the tokens first seen at once, in one statement (web/batches.py): a client
+    with many tokens (one per member it acts for) would otherwise write once per token."""
+    async with write_turn():
+        await ApiToken.update({ApiToken.last_used_at: max(use.at for use in batch)}).where(
+            ApiToken.id.is_in(sorted({use.token_id for use in batch}))
+        )
+    for use in batch:
+        use.done.set_result(None)
+
+
+_uses = Batches(_write_uses)
