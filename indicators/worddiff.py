@@ -22,15 +22,26 @@ def word_diff(before: str | None, after: str | None) -> list[Segment]:
     Joining the "equal" and "delete" texts gives `before`; the "equal" and "insert" texts give `after`.
     """
     a, b = tokenise(before), tokenise(after)
+    # What both share at the start and at the end is left out of the matching (a revision changes a
+    # few words of a long text: the matcher's cost grows with the product of what it compares).
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
     segments: list[Segment] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    _append(segments, "equal", "".join(a[:start]))
+    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, middle_a, middle_b, autojunk=False).get_opcodes():
         if tag == "equal":
-            _append(segments, "equal", "".join(a[i1:i2]))
+            _append(segments, "equal", "".join(middle_a[i1:i2]))
             continue
         if tag in ("delete", "replace"):
-            _append(segments, "delete", "".join(a[i1:i2]))
+            _append(segments, "delete", "".join(middle_a[i1:i2]))
         if tag in ("insert", "replace"):
-            _append(segments, "insert", "".join(b[j1:j2]))
+            _append(segments, "insert", "".join(middle_b[j1:j2]))
+    _append(segments, "equal", "".join(a[len(a) - end :]))
     return segments
 
 

@@ -80,3 +80,15 @@ def test_as_text_marks_deletions_and_insertions() -> None:
 
 def test_as_text_of_equal_texts_is_the_text() -> None:
     assert as_text(word_diff("Rien ne change.", "Rien ne change.")) == "Rien ne change."
+
+
+def test_one_word_changed_in_a_long_text_is_one_change_between_what_stays() -> None:
+    """What both texts share at each end is kept whole (and left out of the matching)."""
+    words = " ".join(f"mot{n}" for n in range(2000))
+    segments = word_diff(words + " fin.", words.replace("mot1000 ", "terme ") + " fin.")
+    assert segments == [
+        ("equal", " ".join(f"mot{n}" for n in range(1000)) + " "),
+        ("delete", "mot1000"),
+        ("insert", "terme"),
+        ("equal", " " + " ".join(f"mot{n}" for n in range(1001, 2000)) + " fin."),
+    ]
