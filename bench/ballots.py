@@ -1,10 +1,11 @@
 """Ballots through the API, counted afterwards in the database (by hand, never from the tests).
 
     .venv/bin/python bench/ballots.py [--workers 2] [--voters 400] [--proposals 25] [--clients 32]
-        [--duration 15] [--database-url postgresql://... --recreate-database] [--json FILE]
+        [--duration 15] [--no-settle] [--database-url postgresql://... --recreate-database] [--json FILE]
 
 Seeds (bench/seed_ballots.py) a working group of `--voters` members, each with an API token, and
-`--proposals` proposals in voting; starts `referentiel serve` (bench/serving.py); then `--clients`
+`--proposals` proposals in voting; starts `referentiel serve` (bench/serving.py); waits until the
+workers have dispatched the seed's notifications (unless --no-settle); then `--clients`
 keep-alive connections each PUT `/api/v1/proposals/N/vote` in turn for `--duration` seconds, every
 (voter, proposal) pair once, in a shuffled order, and wait for the answers in flight. Afterwards the
 database must hold exactly the accepted ballots: none lost (an accepted pair without its ballot),
