@@ -16,7 +16,8 @@ from proposals.proposing import create_proposal
 from proposals.tables import Comment
 from tests.conftest import ON_POSTGRES, sqlite_file
 from tests.constants import PASSWORD, SLUG
-from web.database import _sqlite_pool, close_pool, open_pool
+from web.database import close_pool, open_pool
+from web.sqlite_pool import sqlite_pool
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's whole-file write lock")
 
@@ -55,7 +56,7 @@ async def test_a_write_that_waits_past_the_busy_timeout_gets_503(client, monkeyp
     assert await Comment.count() == 0
     # The refused transaction's connection went back to the pool, its transaction over: no other
     # aiosqlite thread is left running (one would keep the worker from ever exiting).
-    idle = _sqlite_pool().idle
+    idle = sqlite_pool().idle
     assert not any(connection.in_transaction for connection, _file in idle)
     assert await _sqlite_threads_end(leaving=len(idle))
     again = await client.post(

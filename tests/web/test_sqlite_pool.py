@@ -14,7 +14,8 @@ from piccolo.engine.sqlite import TransactionType
 from indicators.tables import Framework
 from proposals.tables import RateLimit
 from tests.conftest import ON_POSTGRES, sqlite_file
-from web.database import _HostTurn, _sqlite_pool, close_pool, engine, open_pool, write_turn
+from web.database import close_pool, engine, open_pool, write_turn
+from web.sqlite_pool import HostTurn, sqlite_pool
 
 pytestmark = pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own connections and locks")
 
@@ -43,10 +44,10 @@ async def test_connections_are_taken_again_and_closed_with_the_pool(db: None):
             assert engine().current_transaction.get().connection.connection is first
         async with write_turn():  # one statement under the writers' turn, in autocommit
             await RateLimit.delete().where(RateLimit.key == "nobody")
-        assert len(_sqlite_pool().idle) == 1
+        assert len(sqlite_pool().idle) == 1
     finally:
         await close_pool()
-    assert _sqlite_pool() is None
+    assert sqlite_pool() is None
     assert await threads_down_to(before) == before  # none left behind: the process can exit
 
 
@@ -62,7 +63,7 @@ async def test_several_at_once_get_connections_of_their_own(db: None):
 
         await asyncio.gather(*(hold() for _ in range(3)))
         assert len({id(connection) for connection in seen}) == 3
-        assert len(_sqlite_pool().idle) == 3
+        assert len(sqlite_pool().idle) == 3
     finally:
         await close_pool()
 
@@ -92,7 +93,7 @@ async def test_a_file_replaced_under_the_pool_is_opened_anew(db: None, tmp_path)
 async def test_the_host_turn_wakes_the_next_writer_when_the_one_before_is_done(tmp_path):
     """Two turns on the same file stand for two workers (each its own open file)."""
     lock = str(tmp_path / "db.write-turn")
-    first, second = _HostTurn(lock), _HostTurn(lock)
+    first, second = HostTurn(lock), HostTurn(lock)
     try:
         await first.take()
         waiting = asyncio.create_task(second.take())
@@ -108,7 +109,7 @@ async def test_the_host_turn_wakes_the_next_writer_when_the_one_before_is_done(t
 
 async def test_a_writer_that_gives_up_waiting_leaves_the_turn_to_the_others(tmp_path):
     lock = str(tmp_path / "db.write-turn")
-    first, second, third = _HostTurn(lock), _HostTurn(lock), _HostTurn(lock)
+    first, second, third = HostTurn(lock), HostTurn(lock), HostTurn(lock)
     try:
         await first.take()
         waiting = asyncio.create_task(second.take())
