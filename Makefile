@@ -2,6 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The suite runs in a process per processor (pytest-xdist), each with its own database and a test
+# file at a time; `make test PYTEST_PROCESSES=0` runs it in this one.
+PYTEST_PROCESSES ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_PROCESSES) --dist loadfile
 
 .PHONY: serve test test-postgres lint bench messages audit
 
@@ -17,11 +21,12 @@ serve: $(BIN)/referentiel
 test: $(BIN)/referentiel
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(PYTEST)
 
-# The same suite against PostgreSQL (CI sets this address; any empty database will do).
+# The same suite against PostgreSQL (CI sets this address; any empty database will do, and each
+# process makes a database beside it: test_gw0, test_gw1…).
 test-postgres: $(BIN)/referentiel
-	REFERENTIEL_TEST_DATABASE_URL=$${REFERENTIEL_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+	REFERENTIEL_TEST_DATABASE_URL=$${REFERENTIEL_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(PYTEST)
 
 lint: $(BIN)/referentiel
 	$(BIN)/ruff check .

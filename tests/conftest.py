@@ -1,9 +1,14 @@
 """Test set-up. The environment is set before anything of ours is imported (Piccolo reads
 it once): SQLite in a temporary file by default, PostgreSQL when
-REFERENTIEL_TEST_DATABASE_URL is set. Each test starts from the starter framework."""
+REFERENTIEL_TEST_DATABASE_URL is set. Each test starts from the starter framework.
+
+When the suite runs in several processes (pytest-xdist, `make test`), each has its own database: a
+file in its own temporary folder, or on PostgreSQL a database named after the given one and the
+process (test_gw0, test_gw1…), made on first use."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -13,7 +18,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="referentiel-tests-"))
-DATABASE_URL = os.environ.get("REFERENTIEL_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_GIVEN_URL = os.environ.get("REFERENTIEL_TEST_DATABASE_URL")
+DATABASE_URL = (
+    f"{_GIVEN_URL}_{_WORKER}" if _GIVEN_URL and _WORKER else _GIVEN_URL or f"sqlite:///{_TMP / 'test.db'}"
+)
 os.environ["REFERENTIEL_DATABASE_URL"] = DATABASE_URL
 os.environ["REFERENTIEL_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["REFERENTIEL_BASE_URL"] = "https://testserver"  # the address the in-process client uses
@@ -43,6 +52,7 @@ os.environ["REFERENTIEL_RATE_LIMITS"] = ",".join(
 )
 os.environ["PICCOLO_CONF"] = "server.piccolo_conf"
 
+import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from litestar import Litestar  # noqa: E402
@@ -54,9 +64,24 @@ from indicators.starter import load_starter_if_empty  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.bootstrap import bootstrap  # noqa: E402
 from server.settings import Settings  # noqa: E402
+from tests.pg_snapshot import Snapshot  # noqa: E402
 
 ON_POSTGRES = DATABASE_URL.startswith("postgres")
 TEMPLATE = _TMP / "template.db"
+
+
+async def create_database(beside_url: str, name: str) -> None:
+    """A PostgreSQL database `name` on the server of `beside_url`, unless it is there already."""
+    admin = await asyncpg.connect(beside_url)
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+if ON_POSTGRES and DATABASE_URL != _GIVEN_URL:  # before test modules load Piccolo, which connects at once
+    asyncio.run(create_database(_GIVEN_URL, DATABASE_URL.rsplit("/", 1)[1]))
 
 
 def sqlite_file() -> Path:
@@ -68,24 +93,28 @@ def app_tables() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-async def migrated_database() -> AsyncIterator[None]:
+async def migrated_database() -> AsyncIterator[Snapshot | None]:
     """Migrate an empty database once, load the starter, and keep a copy to start each test from."""
     engine = engine_finder()
     if ON_POSTGRES:
         await engine.run_ddl("DROP SCHEMA public CASCADE")
         await engine.run_ddl("CREATE SCHEMA public")
     await bootstrap(Settings.from_env())
-    if not ON_POSTGRES:
+    if ON_POSTGRES:
+        yield await Snapshot.take(DATABASE_URL, app_tables())
+    else:
         with sqlite3.connect(sqlite_file()) as source, sqlite3.connect(TEMPLATE) as target:
             source.backup(target)
-    yield
+        yield None
     shutil.rmtree(_TMP, ignore_errors=True)
 
 
 @pytest.fixture
-async def db(migrated_database: None) -> None:
+async def db(migrated_database: Snapshot | None) -> None:
     """A database holding the starter framework (release 1.0.0) and nothing else."""
-    if ON_POSTGRES:
+    if migrated_database:
+        await migrated_database.restore()
+    elif ON_POSTGRES:  # not a superuser (tests/pg_snapshot.py)
         tables = ", ".join(app_tables())
         await engine_finder().run_ddl(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         await load_starter_if_empty()
