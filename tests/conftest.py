@@ -18,11 +18,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="referentiel-tests-"))
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-_GIVEN_URL = os.environ.get("REFERENTIEL_TEST_DATABASE_URL")
-DATABASE_URL = (
-    f"{_GIVEN_URL}_{_WORKER}" if _GIVEN_URL and _WORKER else _GIVEN_URL or f"sqlite:///{_TMP / 'test.db'}"
-)
+_GIVEN_URL = os.environ.get("REFERENTIEL_TEST_DATABASE_URL", "")
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # gw0, gw1… when pytest-xdist runs the suite
+DATABASE_URL = _GIVEN_URL or f"sqlite:///{_TMP / 'test.db'}"
+if _GIVEN_URL and _WORKER:
+    DATABASE_URL = f"{_GIVEN_URL}_{_WORKER}"
 os.environ["REFERENTIEL_DATABASE_URL"] = DATABASE_URL
 os.environ["REFERENTIEL_SECRET_KEY"] = "test-secret-key-not-for-production"
 os.environ["REFERENTIEL_BASE_URL"] = "https://testserver"  # the address the in-process client uses
@@ -80,7 +80,7 @@ async def create_database(beside_url: str, name: str) -> None:
         await admin.close()
 
 
-if ON_POSTGRES and DATABASE_URL != _GIVEN_URL:  # before test modules load Piccolo, which connects at once
+if ON_POSTGRES and _WORKER:  # before test modules load Piccolo, which connects at once
     asyncio.run(create_database(_GIVEN_URL, DATABASE_URL.rsplit("/", 1)[1]))
 
 
